@@ -1,0 +1,1 @@
+"""The DM agent: webhooks, the inbound pipeline, the NLG endpoint and the pages."""

@@ -1,0 +1,62 @@
+"""`python -m agent {migrate|worker}`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from agent.settings import REPO_ROOT, Settings
+
+
+def migrate(settings: Settings) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from agent.db import sync_url
+
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(REPO_ROOT / "agent" / "migrations"))
+    config.set_main_option("sqlalchemy.url", sync_url(settings.database_url).replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+async def run_worker(settings: Settings) -> None:
+    from agent.pipeline.worker import Worker
+    from agent.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    worker = Worker(
+        redis=runtime.redis,
+        queue=runtime.queue,
+        deps=runtime.turn_deps(),
+        batch=settings.worker_batch,
+        concurrency=settings.worker_concurrency,
+        block_ms=settings.worker_block_ms,
+        max_backoff_s=settings.worker_max_backoff_s,
+        claim_idle_ms=settings.worker_claim_idle_ms,
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, worker.stop)
+    try:
+        await worker.run()
+    finally:
+        await runtime.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m agent")
+    parser.add_argument("command", choices=["migrate", "worker"])
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()  # type: ignore[call-arg]  # read from the environment
+    if args.command == "migrate":
+        migrate(settings)
+    else:
+        asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The app factory: `uvicorn agent.app:create_app --factory`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from agent.errors import WebhookError
+from agent.inbox.routes import router as webhook_router
+from agent.nlg.routes import router as nlg_router
+from agent.runtime import Runtime, build_runtime
+from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()  # type: ignore[call-arg]  # read from the environment
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(settings)
+        app.state.runtime = runtime
+        app.state.settings = settings
+        app.state.sessions = runtime.sessions
+        app.state.queue = runtime.queue
+        app.state.responses = runtime.responses
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(title="Tsuyu Botanicals DM agent", lifespan=lifespan)
+    app.include_router(webhook_router)
+    app.include_router(nlg_router)
+
+    @app.exception_handler(WebhookError)
+    async def webhook_error(_request: Request, exc: WebhookError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status_code)
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        checks = await readiness(request.app.state.runtime)
+        ok = all(checks.values())
+        return JSONResponse({"ok": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    return app
+
+
+async def readiness(runtime: Runtime) -> dict[str, bool]:
+    checks = {"database": False, "redis": False, "rasa": False}
+    try:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        checks["database"] = True
+    except Exception:  # any failure means "not ready"; the detail is logged
+        log.exception("database not ready")
+    try:
+        checks["redis"] = bool(await runtime.redis.ping())
+    except Exception:
+        log.exception("redis not ready")
+    checks["rasa"] = await runtime.rasa.model_loaded()
+    return checks

@@ -1,0 +1,1 @@
+"""The dialogue engine: Rasa, reached over HTTP."""

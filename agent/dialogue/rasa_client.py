@@ -1,0 +1,48 @@
+"""Rasa's REST channel, with the message's metadata (channel, language, customer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from agent.errors import RasaGaveNoReply, RasaUnavailable
+
+
+class RasaClient:
+    def __init__(self, http: httpx.AsyncClient, *, base_url: str, token: str | None = None) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._token = token
+
+    async def converse(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[str]:
+        """The bot's reply texts to one customer message. Raises RasaUnavailable to retry later."""
+        try:
+            response = await self._http.post(
+                f"{self._base}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text, "metadata": metadata},
+            )
+        except httpx.TransportError as exc:
+            raise RasaUnavailable(f"Rasa unreachable: {exc!r}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered {response.status_code}: {response.text[:200]}")
+        try:
+            items = response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa answered something that is not JSON") from exc
+        if not isinstance(items, list):
+            raise RasaUnavailable("Rasa's REST channel answered something that is not a list")
+        texts = [str(item["text"]) for item in items if isinstance(item, dict) and item.get("text")]
+        if not texts:
+            raise RasaGaveNoReply("Rasa answered with no message")
+        return texts
+
+    async def model_loaded(self) -> bool:
+        try:
+            params = {"token": self._token} if self._token else None
+            response = await self._http.get(f"{self._base}/status", params=params)
+        except httpx.TransportError:
+            return False
+        if response.status_code != 200:
+            return False
+        return bool(response.json().get("model_file"))

@@ -1,0 +1,64 @@
+"""Typed errors. The tree:
+
+AgentError
+├── WebhookError                 mapped to HTTP in `agent.inbox.routes`
+│   ├── SignatureError           403: missing or forged signature
+│   ├── PayloadError             400: body is not a webhook payload (reason given)
+│   └── PayloadTooLarge          413
+├── TransientError               work is retried later, never dropped
+│   ├── RasaUnavailable
+│   │   └── RasaGaveNoReply  Rasa's REST channel answers 200 and [] when it fails inside
+│   └── SendRetryable            platform said "try again" (timeout, 5xx, rate limit)
+└── SendRejected                 platform refused for good; recorded on the message
+"""
+
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    """Base of every error the agent raises on purpose."""
+
+
+class WebhookError(AgentError):
+    status_code = 400
+
+
+class SignatureError(WebhookError):
+    status_code = 403
+
+
+class PayloadError(WebhookError):
+    status_code = 400
+
+
+class PayloadTooLarge(WebhookError):
+    status_code = 413
+
+
+class TransientError(AgentError):
+    """The work must be retried later; nothing is lost."""
+
+
+class RasaUnavailable(TransientError):
+    pass
+
+
+class RasaGaveNoReply(RasaUnavailable):
+    """Rasa answered nothing. Every rule of this bot replies, so this means Rasa failed inside
+    (its REST channel hides exceptions behind a 200); retried a few times, then recorded."""
+
+
+class SendRetryable(TransientError):
+    def __init__(self, message: str, *, retry_after_s: float | None = None):
+        super().__init__(message)
+        # The platform said when to try again (X: x-rate-limit-reset).
+        self.retry_after_s = retry_after_s
+
+
+class SendRejected(AgentError):
+    """A permanent refusal from the platform (bad recipient, expired token, window closed)."""
+
+    def __init__(self, message: str, *, code: int | None = None, subcode: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.subcode = subcode

@@ -1,0 +1,1 @@
+"""Webhooks in: verify, parse, de-duplicate, persist, queue. Nothing is answered here."""

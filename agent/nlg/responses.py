@@ -1,0 +1,79 @@
+"""The brand's responses, read from `domain.yml`, with one variation per language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agent.signals.language import Language
+
+FALLBACK_RESPONSE = "utter_default"
+FAQ_PREFIX = "utter_faq/"
+
+
+@dataclass(frozen=True, slots=True)
+class Responses:
+    texts: dict[str, dict[Language, str]]
+
+    def render(self, name: str, language: str) -> str | None:
+        variants = self.texts.get(name)
+        if variants is None:
+            return None
+        lang = Language(language) if language in Language.__members__.values() else Language.EN
+        return variants.get(lang) or variants.get(Language.EN)
+
+
+APP_RESPONSES = Path(__file__).with_name("app_responses.yml")
+
+
+def load_responses(domain_path: Path, extra: Path = APP_RESPONSES) -> Responses:
+    """Read `responses:` from the domain and from the app's own file: the unconditioned
+    variation is English, the one conditioned on slot `language` = ja is Japanese."""
+    texts: dict[str, dict[Language, str]] = {}
+    for path in (domain_path, extra):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for name, variations in (data.get("responses") or {}).items():
+            per_language: dict[Language, str] = {}
+            for variation in variations or []:
+                text = variation.get("text")
+                if isinstance(text, str):
+                    per_language.setdefault(_language_of(variation), text.strip())
+            texts[str(name)] = per_language
+    return Responses(texts)
+
+
+def _language_of(variation: dict[str, Any]) -> Language:
+    for condition in variation.get("condition") or []:
+        if condition.get("name") == "language" and condition.get("value") in ("ja", "en"):
+            return Language(condition["value"])
+    return Language.EN
+
+
+def faq_confidence(tracker: dict[str, Any]) -> float:
+    """How sure the ResponseSelector was of the FAQ answer it picked for the latest message."""
+    latest = tracker.get("latest_message") or {}
+    selected = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    confidence = selected.get("confidence")
+    return float(confidence) if isinstance(confidence, int | float) else 1.0
+
+
+def choose_response(name: str, tracker: dict[str, Any], *, faq_min_confidence: float) -> str:
+    """The response to render: a FAQ answer picked without confidence becomes the honest
+    "not sure" reply rather than a guess."""
+    if name.startswith(FAQ_PREFIX) and faq_confidence(tracker) < faq_min_confidence:
+        return FALLBACK_RESPONSE
+    return name
+
+
+def language_from_tracker(tracker: dict[str, Any]) -> str:
+    """The language the app detected for the customer's latest message (sent as metadata)."""
+    latest = tracker.get("latest_message") or {}
+    metadata = latest.get("metadata") or {}
+    language = metadata.get("language")
+    if isinstance(language, str):
+        return language
+    slot = (tracker.get("slots") or {}).get("language")
+    return slot if isinstance(slot, str) else Language.EN

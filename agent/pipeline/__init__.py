@@ -1,0 +1,1 @@
+"""The inbound pipeline: stream → worker → Rasa → outbox → platform."""

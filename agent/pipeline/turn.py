@@ -1,0 +1,202 @@
+"""One customer message's turn: language, Rasa, replies into the outbox, outbox flushed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agent.dialogue.rasa_client import RasaClient
+from agent.errors import AgentError, RasaGaveNoReply, SendRejected
+from agent.nlg.responses import Responses
+from agent.records import service as records
+from agent.records.models import Conversation, Message, MessageStatus, as_utc, utcnow
+from agent.signals.language import detect_language
+from agent.window.rules import Author, decide
+from connectors.events import Channel, EventKind
+from connectors.instagram.limits import split_for_instagram
+from connectors.messenger.client import OUTSIDE_WINDOW, SentMessage, split_for_messenger
+from connectors.x.client import split_for_x
+
+log = logging.getLogger(__name__)
+
+ATTACHMENT_RESPONSE = "utter_attachment"
+# Attempts before a message Rasa keeps answering with nothing is given up (and recorded).
+MAX_EMPTY_REPLIES = 5
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    DEFERRED = "deferred"  # an older message of the conversation goes first
+
+
+class SendClient(Protocol):
+    """What the outbox needs of a platform client (Messenger, Instagram, X)."""
+
+    async def send_text(
+        self, recipient_id: str, text: str, *, messaging_type: str = ..., tag: str | None = ...
+    ) -> SentMessage: ...
+
+    async def sender_action(self, recipient_id: str, action: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TurnDeps:
+    sessions: async_sessionmaker[AsyncSession]
+    rasa: RasaClient
+    clients: Mapping[tuple[str, str], SendClient]  # by (channel, our account id)
+    responses: Responses
+
+    def client(self, conversation: Conversation) -> SendClient:
+        try:
+            return self.clients[conversation.channel, conversation.account_id]
+        except KeyError:
+            raise SendRejected(
+                f"{conversation.channel} account {conversation.account_id} has no send token"
+            ) from None
+
+
+def rasa_sender(conversation: Conversation) -> str:
+    return f"{conversation.channel}:{conversation.account_id}:{conversation.customer_id}"
+
+
+async def take_turn(message_id: int, deps: TurnDeps) -> Outcome:
+    """Answer one customer message. Safe to run again after a crash at any point:
+    an answered message is not answered twice, and pending replies are sent on the next run.
+    Transient failures (Rasa down, platform busy) raise TransientError."""
+    async with deps.sessions() as session:
+        message = await session.get(Message, message_id)
+        if message is None:
+            log.warning("queued message %s is not in the database; skipped", message_id)
+            return Outcome.DONE
+        conversation = await session.get(Conversation, message.conversation_id)
+        assert conversation is not None
+        if message.status == MessageStatus.RECEIVED:
+            if await records.earlier_unanswered_exists(session, message=message):
+                return Outcome.DEFERRED
+            await _answer(session, message, conversation, deps)
+    await flush_outbox(conversation.id, deps)
+    return Outcome.DONE
+
+
+async def _answer(
+    session: AsyncSession, message: Message, conversation: Conversation, deps: TurnDeps
+) -> None:
+    language = detect_language(message.text, previous=conversation.language)
+    if message.kind == EventKind.ATTACHMENT and not message.text:
+        text = deps.responses.render(ATTACHMENT_RESPONSE, language)
+        texts = [text] if text else []
+    else:
+        try:
+            texts, _ = await asyncio.gather(
+                deps.rasa.converse(
+                    sender=rasa_sender(conversation),
+                    text=text_for_rasa(message),
+                    metadata={
+                        "channel": conversation.channel,
+                        "language": language,
+                        "customer_id": conversation.customer_id,
+                        "account_id": conversation.account_id,
+                        "message_id": message.id,
+                    },
+                ),
+                _show_activity(deps.client(conversation), conversation.customer_id),
+            )
+        except RasaGaveNoReply as exc:
+            message.attempts += 1
+            if message.attempts < MAX_EMPTY_REPLIES:
+                await session.commit()
+                raise
+            log.error(
+                "message %s: %s after %d attempts; left unanswered",
+                message.id,
+                exc,
+                message.attempts,
+            )
+            message.error = f"{exc} ({message.attempts} attempts)"
+            texts = []
+    parts = [part for text in texts for part in split_for_channel(conversation.channel, text)]
+    message.language = language
+    conversation.language = language
+    await records.add_replies(session, inbound=message, texts=parts, language=language)
+    await session.commit()
+
+
+def split_for_channel(channel: str, text: str) -> list[str]:
+    if channel == Channel.INSTAGRAM:
+        return split_for_instagram(text)
+    if channel == Channel.X:
+        return split_for_x(text)
+    return split_for_messenger(text)
+
+
+def text_for_rasa(message: Message) -> str:
+    """What Rasa reads: a quick-reply or postback payload written as a Rasa intent trigger
+    (`/human_handoff`) is passed as is, so buttons map to intents exactly; otherwise the text
+    the customer saw and tapped (quick replies and postbacks carry it as their title)."""
+    if message.payload and message.payload.startswith("/"):
+        return message.payload
+    return message.text
+
+
+async def _show_activity(messenger: SendClient, customer_id: str) -> None:
+    """Mark the message seen and show typing while the bot works. Cosmetic: never fails a turn."""
+    for action in ("mark_seen", "typing_on"):
+        try:
+            await messenger.sender_action(customer_id, action)
+        except AgentError as exc:
+            log.info("sender action %s not shown: %s", action, exc)
+            return
+
+
+async def flush_outbox(conversation_id: int, deps: TurnDeps) -> None:
+    """Send the conversation's pending replies, oldest first, stopping at a transient error.
+    A reply the messaging window forbids is marked unsendable with the reason, never sent."""
+    async with deps.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        assert conversation is not None
+        last_customer = conversation.last_customer_message_at
+        for reply in await records.pending_outbound(session, conversation_id=conversation_id):
+            decision = decide(
+                channel=conversation.channel,
+                author=Author(reply.author or Author.BOT),
+                last_customer_message_at=as_utc(last_customer) if last_customer else None,
+                now=utcnow(),
+            )
+            if decision.permit is None:
+                await records.mark_failed(
+                    session,
+                    message=reply,
+                    error=f"outside the messaging window: {decision.refusal}",
+                    status=MessageStatus.UNSENDABLE,
+                )
+                await session.commit()
+                continue
+            try:
+                sent = await deps.client(conversation).send_text(
+                    conversation.customer_id,
+                    reply.text,
+                    messaging_type=decision.permit.messaging_type or "RESPONSE",
+                    tag=decision.permit.tag,
+                )
+            except SendRejected as exc:
+                log.warning("reply %s refused by the platform: %s", reply.id, exc)
+                # Meta's "outside of allowed window", or X's 403 (the person does not accept
+                # DMs): the reply cannot be delivered on this channel, whoever writes it.
+                outside = (exc.code, exc.subcode) == OUTSIDE_WINDOW or (
+                    conversation.channel == Channel.X and exc.code == 403
+                )
+                await records.mark_failed(
+                    session,
+                    message=reply,
+                    error=f"{exc.code}: {exc}",
+                    status=MessageStatus.UNSENDABLE if outside else MessageStatus.FAILED,
+                )
+            else:
+                await records.mark_sent(session, message=reply, platform_message_id=sent.message_id)
+            await session.commit()

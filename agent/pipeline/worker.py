@@ -1,0 +1,166 @@
+"""The worker: consumes the inbound stream, one conversation's messages in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+import socket
+from collections import OrderedDict
+from datetime import timedelta
+from enum import StrEnum
+
+from redis.asyncio import Redis
+
+from agent import redis_keys
+from agent.errors import SendRetryable, TransientError
+from agent.inbox.queue import InboundQueue, QueuedMessage
+from agent.pipeline.turn import Outcome, TurnDeps, flush_outbox, take_turn
+from agent.records import service as records
+from agent.records.models import utcnow
+
+log = logging.getLogger(__name__)
+
+# Pause between passes while entries wait on something other than a failure (another worker
+# holds their conversation, or an older message goes first).
+_WAITING_PAUSE_S = 0.2
+# Never wait longer than this between attempts, whatever a platform asks.
+_LONGEST_WAIT_S = 900.0
+
+
+class ItemResult(StrEnum):
+    DONE = "done"
+    WAITING = "waiting"
+    FAILED = "failed"  # a dependency failed; retried with backoff
+
+
+class BatchResult(StrEnum):
+    DONE = "done"
+    WAITING = "waiting"
+    DEPENDENCY_DOWN = "dependency_down"
+
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        queue: InboundQueue,
+        deps: TurnDeps,
+        batch: int = 32,
+        concurrency: int = 8,
+        block_ms: int = 1000,
+        max_backoff_s: float = 15.0,
+        claim_idle_ms: int = 60_000,
+        name: str | None = None,
+    ) -> None:
+        self._redis = redis
+        self._queue = queue
+        self._deps = deps
+        self._batch = batch
+        self._slots = asyncio.Semaphore(concurrency)
+        self._block_ms = block_ms
+        self._max_backoff_s = max_backoff_s
+        self._claim_idle_ms = claim_idle_ms
+        self.name = name or f"{socket.gethostname()}-{secrets.token_hex(3)}"
+        self._stopping = asyncio.Event()
+        self._backoff_s = 0.0
+        self._retry_after_s = 0.0
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        await self._queue.ensure_group()
+        await self.recover()
+        log.info("worker %s consuming %s", self.name, redis_keys.INBOUND_STREAM)
+        while not self._stopping.is_set():
+            result = await self.run_once()
+            if result is BatchResult.DEPENDENCY_DOWN:
+                await self._sleep(self._backoff_s)
+            elif result is BatchResult.WAITING:
+                await self._sleep(_WAITING_PAUSE_S)
+
+    async def recover(self) -> None:
+        """After a crash or a Redis loss: queue again what SQL says is unanswered, send what
+        SQL says is still in the outbox. Entries queued twice are harmless (answered once)."""
+        cutoff = utcnow() - timedelta(seconds=30)
+        async with self._deps.sessions() as session:
+            stranded = await records.stranded_inbound(session, older_than=cutoff)
+            outbox = await records.conversations_with_pending_outbound(session)
+        for message in stranded:
+            await self._queue.append(message_id=message.id, conversation_id=message.conversation_id)
+        for conversation_id in outbox:
+            try:
+                await flush_outbox(conversation_id, self._deps)
+            except TransientError as exc:
+                log.warning("outbox of conversation %s waits: %s", conversation_id, exc)
+        if stranded or outbox:
+            log.info("recovered %d unanswered messages, %d outboxes", len(stranded), len(outbox))
+
+    async def run_once(self) -> BatchResult:
+        """Read a batch (own pending entries first, then new ones) and work through it."""
+        await self._queue.claim_abandoned(self.name, idle_ms=self._claim_idle_ms, count=self._batch)
+        items = await self._queue.read(self.name, count=self._batch, block_ms=self._block_ms)
+        by_conversation: OrderedDict[int, list[QueuedMessage]] = OrderedDict()
+        for item in items:
+            by_conversation.setdefault(item.conversation_id, []).append(item)
+        results = await asyncio.gather(
+            *(self._work_conversation(cid, group) for cid, group in by_conversation.items())
+        )
+        if ItemResult.FAILED in results:
+            # Rasa or the platform is down: wait longer each time, up to the maximum, with
+            # jitter so that several workers do not retry in step. A platform that said when
+            # to come back (X's x-rate-limit-reset) is waited for.
+            exponential = min(self._max_backoff_s, max(0.5, self._backoff_s * 2))
+            self._backoff_s = max(exponential * random.uniform(0.8, 1.0), self._retry_after_s)
+            self._backoff_s = min(self._backoff_s, _LONGEST_WAIT_S)
+            self._retry_after_s = 0.0
+            return BatchResult.DEPENDENCY_DOWN
+        self._backoff_s = 0.0
+        if ItemResult.WAITING in results:
+            return BatchResult.WAITING
+        return BatchResult.DONE
+
+    async def _work_conversation(
+        self, conversation_id: int, items: list[QueuedMessage]
+    ) -> ItemResult:
+        """Process one conversation's entries in order, stopping at the first that must wait."""
+        async with self._slots:
+            lock = redis_keys.conversation_lock_key(conversation_id)
+            token = secrets.token_hex(8)
+            if not await self._redis.set(lock, token, nx=True, px=120_000):
+                return ItemResult.WAITING  # another worker holds this conversation
+            try:
+                for item in items:
+                    result = await self._work_item(item)
+                    if result is not ItemResult.DONE:
+                        return result
+                return ItemResult.DONE
+            finally:
+                await self._redis.eval(_RELEASE, 1, lock, token)
+
+    async def _work_item(self, item: QueuedMessage) -> ItemResult:
+        try:
+            outcome = await take_turn(item.message_id, self._deps)
+        except TransientError as exc:
+            log.warning("message %s will be retried: %s", item.message_id, exc)
+            if isinstance(exc, SendRetryable) and exc.retry_after_s:
+                self._retry_after_s = max(self._retry_after_s, exc.retry_after_s)
+            return ItemResult.FAILED
+        if outcome is Outcome.DEFERRED:
+            return ItemResult.WAITING  # an older message of the conversation goes first
+        await self._queue.ack(item.entry_id)
+        return ItemResult.DONE
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)

@@ -1,0 +1,1 @@
+"""The durable conversation and message record (SQL). Every domain builds on it."""

@@ -1,0 +1,122 @@
+"""Conversations, messages and skipped webhook items."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agent.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes even for timezone-aware columns; they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageStatus(StrEnum):
+    # inbound
+    RECEIVED = "received"  # persisted and queued, not answered yet
+    ANSWERED = "answered"  # the bot's replies are in the outbox
+    DELETED = "deleted"  # the customer unsent it before it was answered: never answered
+    # outbound
+    PENDING = "pending"  # in the outbox, not accepted by the platform yet
+    SENT = "sent"
+    FAILED = "failed"  # refused for good by the platform; `error` says why
+    UNSENDABLE = "unsendable"  # outside the messaging window; `error` says why
+
+
+class ConversationStatus(StrEnum):
+    BOT = "bot"
+    NEEDS_HUMAN = "needs_human"
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "account_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.BOT)
+    language: Mapped[str | None] = mapped_column(String(8))
+    last_customer_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    messages: Mapped[list[Message]] = relationship(back_populates="conversation")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "account_id", "platform_message_id", name="uq_platform_mid"),
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(8))
+    # Outbound only: "bot" or "human" (the window rules differ).
+    author: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    text: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    # Inbound: the platform's id (mid). Outbound: set once the platform accepted it.
+    platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    platform_timestamp_ms: Mapped[int | None] = mapped_column(BigInteger)
+    # Outbound only: "<inbound id>:<n>", so a retried turn never writes a reply twice.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Inbound: when the customer deleted ("unsent") it.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Inbound, Instagram: a reply to (or mention in) one of the brand's stories.
+    story_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class SkippedWebhookItem(Base):
+    """Webhook items that were not customer messages (echoes, reads, unknown kinds, bad items)."""
+
+    __tablename__ = "skipped_webhook_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,81 @@
+"""Building the clients a process needs from its settings. Nothing connects at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from agent.db import create_engine, sessionmaker
+from agent.dialogue.rasa_client import RasaClient
+from agent.inbox.queue import InboundQueue
+from agent.nlg.responses import Responses, load_responses
+from agent.pipeline.turn import SendClient, TurnDeps
+from agent.settings import Settings
+from connectors.events import Channel
+from connectors.messenger.client import MessengerClient
+from connectors.x.client import XClient
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Redis
+    queue: InboundQueue
+    http: httpx.AsyncClient
+    rasa: RasaClient
+    responses: Responses
+
+    def turn_deps(self, http: httpx.AsyncClient | None = None) -> TurnDeps:
+        """The worker's dependencies; `http` replaces the platform transport (tests)."""
+        settings = self.settings
+        platform_http = http or self.http
+        clients: dict[tuple[str, str], SendClient] = {}
+        # Instagram goes through the Messenger Platform path: same host, the Page's token.
+        for channel in (Channel.MESSENGER, Channel.INSTAGRAM):
+            for account_id, token in settings.send_tokens(channel).items():
+                clients[channel, account_id] = MessengerClient(
+                    platform_http,
+                    base_url=settings.graph_api_base,
+                    graph_version=settings.graph_api_version,
+                    page_token=token.get_secret_value(),
+                )
+        for account_id, token in settings.send_tokens(Channel.X).items():
+            clients[Channel.X, account_id] = XClient(
+                platform_http, base_url=settings.x_api_base, user_token=token.get_secret_value()
+            )
+        return TurnDeps(
+            sessions=self.sessions, rasa=self.rasa, clients=clients, responses=self.responses
+        )
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = create_engine(settings.database_url)
+    redis = Redis.from_url(settings.redis_url)
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.rasa_timeout_s, connect=2.0),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+    )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessionmaker(engine),
+        redis=redis,
+        queue=InboundQueue(redis, dedup_ttl_s=settings.dedup_ttl_s),
+        http=http,
+        rasa=RasaClient(
+            http,
+            base_url=settings.rasa_url,
+            token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+        ),
+        responses=load_responses(settings.domain_path),
+    )

@@ -1,0 +1,94 @@
+"""Typed settings for the app and worker processes, read from the environment (prefix AGENT_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FAQ_MIN_CONFIDENCE = 0.5
+
+
+class Account(BaseModel):
+    """One more account on a channel: its id and the token replies to it are sent with (a Page
+    token for a Page or an Instagram account linked to it; a user token for an X handle)."""
+
+    id: str
+    token: SecretStr
+
+
+class Settings(BaseSettings):
+    """Every knob is documented in `.env.example`. Secrets have no default: start-up fails fast."""
+
+    model_config = SettingsConfigDict(env_prefix="AGENT_", env_file=None, extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{REPO_ROOT / '.run' / 'agent.db'}")
+    redis_url: str = "redis://127.0.0.1:6390/0"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_s: float = 10.0
+    # Rasa's HTTP API token (`rasa run --enable-api --auth-token`); used for /status.
+    rasa_token: SecretStr | None = None
+    domain_path: Path = REPO_ROOT / "domain.yml"
+    # Below this ResponseSelector confidence the bot says it is not sure instead of guessing.
+    faq_min_confidence: float = Field(default=DEFAULT_FAQ_MIN_CONFIDENCE, ge=0.0, le=1.0)
+
+    # Messenger: one Page for now.
+    messenger_page_id: str
+    messenger_app_secret: SecretStr
+    messenger_verify_token: SecretStr
+    messenger_page_token: SecretStr
+    # Instagram professional account linked to the Page (Messenger Platform path: same app
+    # secret, verify token and Page token). Unset: Instagram webhooks are refused as unknown.
+    instagram_account_id: str | None = None
+    graph_api_base: str = "https://graph.facebook.com"
+    graph_api_version: str = "v25.0"
+
+    # More accounts of the same brand (JSON lists of {"id", "token"}), e.g.
+    # AGENT_MESSENGER_EXTRA_PAGES='[{"id": "1234", "token": "EAAB..."}]'.
+    messenger_extra_pages: list[Account] = Field(default_factory=list)
+    instagram_extra_accounts: list[Account] = Field(default_factory=list)
+    x_extra_accounts: list[Account] = Field(default_factory=list)
+
+    def send_tokens(self, channel: str) -> dict[str, SecretStr]:
+        """Every account answered on `channel`, with the token its replies are sent with.
+        A webhook for an account not listed here is refused."""
+        tokens: dict[str, SecretStr] = {}
+        if channel == "messenger":
+            tokens[self.messenger_page_id] = self.messenger_page_token
+            extra = self.messenger_extra_pages
+        elif channel == "instagram":
+            if self.instagram_account_id:
+                tokens[self.instagram_account_id] = self.messenger_page_token
+            extra = self.instagram_extra_accounts
+        elif channel == "x":
+            if self.x_user_id and self.x_user_token:
+                tokens[self.x_user_id] = self.x_user_token
+            extra = self.x_extra_accounts
+        else:
+            extra = []
+        tokens.update({account.id: account.token for account in extra})
+        return tokens
+
+    def accounts(self, channel: str) -> set[str]:
+        return set(self.send_tokens(channel))
+
+    # X: the brand's account, the app's consumer secret (CRC and signatures), a user token
+    # with dm.write for sending, and the app's id (its own sends come back and are dropped).
+    # Unset: X webhooks are refused.
+    x_user_id: str | None = None
+    x_consumer_secret: SecretStr | None = None
+    x_user_token: SecretStr | None = None
+    x_app_id: str | None = None
+    x_api_base: str = "https://api.x.com"
+
+    max_body_bytes: int = 1_000_000
+    dedup_ttl_s: int = 7 * 24 * 3600
+
+    worker_batch: int = 32
+    worker_concurrency: int = 8
+    worker_block_ms: int = 1000
+    worker_max_backoff_s: float = 15.0
+    # A consumer that died leaves entries pending; others take them over after this long.
+    worker_claim_idle_ms: int = 60_000

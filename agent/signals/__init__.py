@@ -1,0 +1,1 @@
+"""Signals computed for every inbound message (language for now)."""

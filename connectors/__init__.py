@@ -1,0 +1,1 @@
+"""Platform connectors: verify, parse into `InboundEvent`, send; local fakes of the platforms."""

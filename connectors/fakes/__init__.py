@@ -1,0 +1,1 @@
+"""Local fakes of the platform APIs: real HTTP servers following reference/platforms.md."""

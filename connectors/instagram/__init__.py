@@ -1,0 +1,1 @@
+"""Instagram direct messages (Messenger Platform, `object: "instagram"`)."""

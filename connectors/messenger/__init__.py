@@ -1,0 +1,1 @@
+"""Facebook Messenger: webhook verification, parsing and the Send API client."""

@@ -1,0 +1,1 @@
+"""What Messenger and Instagram share: Meta's webhook envelope, signature and event shapes."""

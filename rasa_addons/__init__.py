@@ -1,0 +1,1 @@
+"""Extensions loaded by the Rasa server (Python 3.10 environment)."""

@@ -1,0 +1,1 @@
+"""Developer scripts: set-up, the local stack, benchmarks and evaluations."""
