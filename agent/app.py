@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,7 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from agent.errors import WebhookError
+from agent.api.routes import router as api_router
+from agent.errors import AnalyzeInputError, RasaUnavailable, WebhookError
 from agent.inbox.routes import router as webhook_router
 from agent.nlg.routes import router as nlg_router
 from agent.runtime import Runtime, build_runtime
@@ -30,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = runtime.sessions
         app.state.queue = runtime.queue
         app.state.responses = runtime.responses
+        # Loaded before the first request, off the event loop; a missing model fails start-up.
+        await asyncio.to_thread(runtime.analyzer)
         try:
             yield
         finally:
@@ -38,10 +42,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Tsuyu Botanicals DM agent", lifespan=lifespan)
     app.include_router(webhook_router)
     app.include_router(nlg_router)
+    app.include_router(api_router)
 
     @app.exception_handler(WebhookError)
     async def webhook_error(_request: Request, exc: WebhookError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=exc.status_code)
+
+    @app.exception_handler(AnalyzeInputError)
+    async def analyze_error(_request: Request, exc: AnalyzeInputError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status_code)
+
+    @app.exception_handler(RasaUnavailable)
+    async def rasa_down(_request: Request, exc: RasaUnavailable) -> JSONResponse:
+        log.warning("analyze refused: %s", exc)
+        return JSONResponse({"error": f"the NLU model is not available: {exc}"}, status_code=503)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:

@@ -62,3 +62,19 @@ class SendRejected(AgentError):
         super().__init__(message)
         self.code = code
         self.subcode = subcode
+
+
+class ConfigError(AgentError):
+    """A brand-editable file (rules, policy) or a model file is missing or malformed."""
+
+
+class SignalModelMissing(ConfigError):
+    """The trained signal model is not on disk: run `python -m agent.signals.train`."""
+
+
+class AnalyzeInputError(AgentError):
+    """A request to the analyze API that cannot be judged (empty or oversized text)."""
+
+    def __init__(self, message: str, *, status_code: int = 400) -> None:
+        super().__init__(message)
+        self.status_code = status_code

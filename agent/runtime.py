@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from redis.asyncio import Redis
@@ -10,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.db import create_engine, sessionmaker
 from agent.dialogue.rasa_client import RasaClient
+from agent.escalation.policy import PolicyConfig
 from agent.inbox.queue import InboundQueue
 from agent.nlg.responses import Responses, load_responses
 from agent.pipeline.turn import SendClient, TurnDeps
 from agent.settings import Settings
+from agent.signals.analyzer import Analyzer
+from agent.signals.loader import build_analyzer, policy_config
 from connectors.events import Channel
 from connectors.messenger.client import MessengerClient
 from connectors.x.client import XClient
@@ -29,6 +32,14 @@ class Runtime:
     http: httpx.AsyncClient
     rasa: RasaClient
     responses: Responses
+    policy: PolicyConfig
+    _analyzer: Analyzer | None = field(default=None, repr=False)
+
+    def analyzer(self) -> Analyzer:
+        """Built on first use: loading the encoder takes a second or two and ~300 MB."""
+        if self._analyzer is None:
+            self._analyzer = build_analyzer(self.settings, self.rasa)
+        return self._analyzer
 
     def turn_deps(self, http: httpx.AsyncClient | None = None) -> TurnDeps:
         """The worker's dependencies; `http` replaces the platform transport (tests)."""
@@ -49,7 +60,12 @@ class Runtime:
                 platform_http, base_url=settings.x_api_base, user_token=token.get_secret_value()
             )
         return TurnDeps(
-            sessions=self.sessions, rasa=self.rasa, clients=clients, responses=self.responses
+            sessions=self.sessions,
+            rasa=self.rasa,
+            clients=clients,
+            responses=self.responses,
+            analyzer=self.analyzer(),
+            policy=self.policy,
         )
 
     async def close(self) -> None:
@@ -78,4 +94,5 @@ def build_runtime(settings: Settings) -> Runtime:
             token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
         ),
         responses=load_responses(settings.domain_path),
+        policy=policy_config(settings),
     )

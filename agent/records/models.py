@@ -1,14 +1,17 @@
-"""Conversations, messages and skipped webhook items."""
+"""Conversations, messages, escalations and skipped webhook items."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -105,8 +108,39 @@ class Message(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Inbound, Instagram: a reply to (or mention in) one of the brand's stories.
     story_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Inbound: the signals computed before answering (agent/signals/types.py `as_metadata`),
+    # with the two figures reports filter on in their own columns.
+    signals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    urgency: Mapped[str | None] = mapped_column(String(8))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    # Inbound: the bot could not answer it (NLU fallback or an unsure FAQ).
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class EscalationStatus(StrEnum):
+    WAITING = "waiting"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+    RETURNED = "returned"  # handed back to the bot
+
+
+class Escalation(Base):
+    """A conversation handed to a person, with the reasons the policy gave."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    reason_keys: Mapped[list[str]] = mapped_column(JSON)
+    urgency: Mapped[str] = mapped_column(String(8))
+    sentiment: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=EscalationStatus.WAITING)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SkippedWebhookItem(Base):

@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent.records.models import (
     Conversation,
     Direction,
+    Escalation,
+    EscalationStatus,
     Message,
     MessageStatus,
     SkippedWebhookItem,
     as_utc,
     utcnow,
 )
+from agent.signals.types import TurnRecord
 from agent.window.rules import Author
 from connectors.events import InboundEvent, SkippedEvent, UnsendEvent
 
@@ -211,3 +214,32 @@ async def conversations_with_pending_outbound(session: AsyncSession) -> list[int
         .distinct()
     )
     return list((await session.execute(query)).scalars())
+
+
+async def recent_turns(
+    session: AsyncSession, *, conversation_id: int, before_id: int, limit: int
+) -> list[TurnRecord]:
+    """The conversation's last `limit` judged customer messages before `before_id`, oldest first."""
+    query = (
+        select(Message.sentiment_score, Message.fallback)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.INBOUND,
+            Message.id < before_id,
+            Message.sentiment_score.is_not(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        TurnRecord(sentiment_score=float(s or 0.0), fallback=bool(f)) for s, f in reversed(rows)
+    ]
+
+
+async def open_escalation(session: AsyncSession, *, conversation_id: int) -> Escalation | None:
+    query = select(Escalation).where(
+        Escalation.conversation_id == conversation_id,
+        Escalation.status.in_((EscalationStatus.WAITING, EscalationStatus.ASSIGNED)),
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()

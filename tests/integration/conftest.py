@@ -19,6 +19,7 @@ from agent.pipeline.worker import Worker
 from agent.records.models import Direction, Message
 from agent.runtime import Runtime, build_runtime
 from agent.settings import Settings
+from agent.signals.loader import build_analyzer
 from connectors.fakes.messenger import FakePlatformSettings, create_fake_app
 from tests.conftest import (
     APP_SECRET,
@@ -76,6 +77,14 @@ class Harness:
             )
             assert response.status_code == 200 and response.json()["accepted"] == len(events)
 
+    def without_signals(self) -> None:
+        """Answer every message with the scripted Rasa, no signals and no escalation: for tests
+        of delivery that map replies to messages by their echoed text."""
+        deps = replace(self.worker.deps, analyzer=None)
+        self.worker = Worker(
+            redis=self.runtime.redis, queue=self.runtime.queue, deps=deps, block_ms=50, name="w1"
+        )
+
     async def sent_texts(self) -> list[str]:
         return [item["message"]["text"] for item in (await self.fake.get("/_fake/sent")).json()]
 
@@ -90,6 +99,27 @@ def echo_rasa(request_body: dict) -> httpx.Response:
         200,
         json=[{"recipient_id": request_body["sender"], "text": f"echo: {request_body['message']}"}],
     )
+
+
+def parse_as(intent: str, confidence: float = 0.95) -> RasaScript:
+    """A scripted `/model/parse`: every message read as `intent` (`faq/<key>` for an FAQ)."""
+
+    def parse(request_body: dict) -> httpx.Response:
+        result: dict = {
+            "text": request_body["text"],
+            "intent": {"name": intent, "confidence": confidence},
+        }
+        if intent.startswith("faq/"):
+            result["intent"]["name"] = "faq"
+            result["response_selector"] = {
+                "faq": {"response": {"intent_response_key": intent, "confidence": confidence}}
+            }
+        return httpx.Response(200, json=result)
+
+    return parse
+
+
+greet_parse = parse_as("greet")
 
 
 @pytest.fixture
@@ -112,20 +142,20 @@ async def harness(settings: Settings, redis: Redis) -> AsyncIterator[Harness]:
     fake = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=fake_app), base_url="http://graph.test"
     )
-    script: dict[str, RasaScript] = {"handler": echo_rasa}
+    script: dict[str, RasaScript] = {"handler": echo_rasa, "parse": greet_parse}
     calls: list[dict] = []
 
     def rasa_transport(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
+        if request.url.path == "/model/parse":
+            return script["parse"](body)
         calls.append(body)
         return script["handler"](body)
 
     runtime = build_runtime(settings)
     rasa_http = httpx.AsyncClient(transport=httpx.MockTransport(rasa_transport))
-    deps = replace(
-        runtime.turn_deps(http=fake),
-        rasa=RasaClient(rasa_http, base_url="http://rasa.test"),
-    )
+    rasa = RasaClient(rasa_http, base_url="http://rasa.test")
+    deps = replace(runtime.turn_deps(http=fake), rasa=rasa, analyzer=build_analyzer(settings, rasa))
     worker = Worker(redis=runtime.redis, queue=runtime.queue, deps=deps, block_ms=50, name="w1")
     await runtime.queue.ensure_group()
     yield Harness(runtime, worker, fake, calls, script)

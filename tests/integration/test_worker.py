@@ -13,7 +13,7 @@ from tests.conftest import (
     IG_ACCOUNT_ID,
     PAGE_ID,
 )
-from tests.integration.conftest import Harness, echo_rasa
+from tests.integration.conftest import Harness, echo_rasa, parse_as
 from tests.integration.helpers import (
     message_event,
     x_event,
@@ -21,6 +21,7 @@ from tests.integration.helpers import (
 
 
 async def test_a_message_is_answered_through_rasa_and_the_send_api(harness: Harness) -> None:
+    harness.rasa["parse"] = parse_as("faq/shipping_cost")
     await harness.deliver(message_event("m_1", "送料はいくら？"))
     await harness.worker.run_once()
     assert await harness.sent_texts() == ["echo: 送料はいくら？"]
@@ -28,13 +29,18 @@ async def test_a_message_is_answered_through_rasa_and_the_send_api(harness: Harn
     [outbound] = await harness.messages(Direction.OUTBOUND)
     assert inbound.status == MessageStatus.ANSWERED and inbound.language == "ja"
     assert outbound.status == MessageStatus.SENT and outbound.platform_message_id.startswith("m_")
-    assert harness.rasa_calls[0]["metadata"] == {
+    metadata = harness.rasa_calls[0]["metadata"]
+    assert {k: metadata[k] for k in ("channel", "language", "customer_id", "account_id")} == {
         "channel": "messenger",
         "language": "ja",
         "customer_id": "9000000000000001",
         "account_id": PAGE_ID,
-        "message_id": inbound.id,
     }
+    assert metadata["message_id"] == inbound.id
+    # The signals go to Rasa as metadata and are stored with the message.
+    assert metadata["urgency"]["level"] == inbound.urgency == "normal"
+    assert metadata["sentiment"] == inbound.signals["sentiment"]
+    assert inbound.signals["escalate"] is False
     assert await harness.runtime.queue.pending_count() == 0
 
 

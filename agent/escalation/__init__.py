@@ -1,0 +1,1 @@
+"""When a conversation goes to a person, and why."""

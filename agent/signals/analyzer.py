@@ -1,0 +1,153 @@
+"""Signals for a message: language (script + fastText), sentiment (learned model), urgency (rules
+first, the learned model where no rule fires, the intent for chit-chat), and the intent from
+Rasa."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from agent.signals.data import CHITCHAT_INTENTS
+from agent.signals.language import detect_language
+from agent.signals.model import SignalModel
+from agent.signals.rules import UrgencyRule, match_rules
+from agent.signals.types import (
+    Intent,
+    Sentiment,
+    SentimentLabel,
+    Signals,
+    Urgency,
+    UrgencyLevel,
+)
+
+# The learned model raises urgency on its own only when it is this sure; below, the rules and
+# the intent decide. Critical is the backstop against a wording no rule knows, so its bar is
+# lower; on its own the model over-reads odd inputs (ids and numbers) as "high".
+MODEL_CRITICAL_MIN = 0.6
+MODEL_HIGH_MIN = 0.85
+_LEVEL_FLOOR = {
+    UrgencyLevel.LOW: 0.0,
+    UrgencyLevel.NORMAL: 0.25,
+    UrgencyLevel.HIGH: 0.5,
+    UrgencyLevel.CRITICAL: 0.75,
+}
+_NORMAL_INTENTS = frozenset({"faq", "complaint", "human_handoff"})
+_MODEL_REASON = {
+    "en": "reads like messages that needed a person (model, {p:.0%} sure)",
+    "ja": "担当者対応が必要だった文面に類似（モデル判定、確度{p:.0%}）",
+}
+
+
+class IntentSource(Protocol):
+    async def parse(self, text: str) -> Intent | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    signals: Signals
+    fallback: bool  # the bot cannot answer this itself (NLU fallback or an unsure FAQ)
+
+
+class Analyzer:
+    def __init__(
+        self,
+        *,
+        model: SignalModel,
+        rules: tuple[UrgencyRule, ...],
+        intents: IntentSource | None,
+        faq_min_confidence: float,
+    ) -> None:
+        self._model = model
+        self._rules = rules
+        self._intents = intents
+        self._faq_min = faq_min_confidence
+
+    async def judge(self, text: str, *, previous_language: str | None = None) -> Judged:
+        return (await self.judge_many([text], previous_language=previous_language))[0]
+
+    async def judge_many(
+        self, texts: Sequence[str], *, previous_language: str | None = None
+    ) -> list[Judged]:
+        """The model runs in a thread (one batch for all texts) while Rasa parses them."""
+        learned_task = asyncio.create_task(asyncio.to_thread(self._model.predict, list(texts)))
+        try:
+            intents = await asyncio.gather(*(self._intent(t) for t in texts))
+        finally:
+            learned = await learned_task
+        return [
+            self._combine(text, intent, probs, previous_language)
+            for text, intent, probs in zip(texts, intents, learned, strict=True)
+        ]
+
+    async def _intent(self, text: str) -> Intent | None:
+        return await self._intents.parse(text) if self._intents else None
+
+    def _combine(
+        self,
+        text: str,
+        intent: Intent | None,
+        probs: dict[str, dict[str, float]],
+        previous_language: str | None,
+    ) -> Judged:
+        language = detect_language(text, previous=previous_language).value
+        sentiment = _sentiment(probs["sentiment"])
+        urgency = self._urgency(text, language, intent, probs["urgency"])
+        fallback = intent is None or _is_fallback(intent, self._faq_min)
+        return Judged(Signals(language, sentiment, urgency, intent), fallback)
+
+    def _urgency(
+        self,
+        text: str,
+        language: str,
+        intent: Intent | None,
+        probs: dict[str, float],
+    ) -> Urgency:
+        expected = sum(_LEVEL_FLOOR[UrgencyLevel(k)] * p for k, p in probs.items()) / 0.75
+        hits = match_rules(text, self._rules, language=language)
+        if hits:
+            level = hits[0].level
+            top = [h for h in hits if h.level is level]
+            return Urgency(
+                level=level,
+                score=round(max(_LEVEL_FLOOR[level] + 0.2, min(1.0, expected)), 3),
+                reasons=tuple(f"{h.explanation} (“{h.matched.strip()}”)" for h in top),
+                reason_keys=tuple(h.reason for h in top),
+            )
+        lang = language if language in _MODEL_REASON else "en"
+        for level, floor in (
+            (UrgencyLevel.CRITICAL, MODEL_CRITICAL_MIN),
+            (UrgencyLevel.HIGH, MODEL_HIGH_MIN),
+        ):
+            p = probs.get(level.value, 0.0)
+            if p >= floor:
+                return Urgency(
+                    level=level,
+                    score=round(max(_LEVEL_FLOOR[level], min(1.0, expected)), 3),
+                    reasons=(_MODEL_REASON[lang].format(p=p),),
+                    reason_keys=("model",),
+                )
+        base = intent.name.split("/")[0] if intent else ""
+        if base in CHITCHAT_INTENTS:
+            level = UrgencyLevel.LOW
+        elif base in _NORMAL_INTENTS:
+            level = UrgencyLevel.NORMAL
+        else:  # out of scope or not understood: idle chatter or a real question, the model says
+            low, normal = probs.get("low", 0.0), probs.get("normal", 0.0)
+            level = UrgencyLevel.LOW if low > normal else UrgencyLevel.NORMAL
+        return Urgency(level=level, score=round(min(expected, 0.49), 3))
+
+
+def _sentiment(probs: dict[str, float]) -> Sentiment:
+    score = probs.get("positive", 0.0) - probs.get("negative", 0.0)
+    label = max(probs, key=lambda k: probs[k])
+    return Sentiment(SentimentLabel(label), round(score, 3))
+
+
+def _is_fallback(intent: Intent, faq_min: float) -> bool:
+    """Rasa's FallbackClassifier already turned unsure intents into `nlu_fallback`; an FAQ whose
+    answer the ResponseSelector is unsure of gets the honest "not sure" reply (agent/nlg)."""
+    if intent.name == "nlu_fallback":
+        return True
+    return intent.name.startswith("faq/") and intent.confidence < faq_min

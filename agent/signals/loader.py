@@ -1,0 +1,43 @@
+"""Building the analyzer from settings. The model is loaded once per process (a few hundred MB
+of weights), whatever the number of apps the process creates."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from agent.escalation.policy import PolicyConfig
+from agent.settings import Settings
+from agent.signals.analyzer import Analyzer, IntentSource
+from agent.signals.encoder import TransformersEncoder, packaged_minilm_path
+from agent.signals.model import SignalModel
+from agent.signals.rules import load_rules
+
+
+@functools.cache
+def _model(model_dir: Path, encoder_path: Path) -> SignalModel:
+    return SignalModel.load(model_dir, TransformersEncoder(encoder_path))
+
+
+def load_model(settings: Settings) -> SignalModel:
+    return _model(
+        settings.signals_model_dir, settings.signals_encoder_path or packaged_minilm_path()
+    )
+
+
+def build_analyzer(settings: Settings, intents: IntentSource | None) -> Analyzer:
+    return Analyzer(
+        model=load_model(settings),
+        rules=load_rules(settings.urgency_rules_path),
+        intents=intents,
+        faq_min_confidence=settings.faq_min_confidence,
+    )
+
+
+def policy_config(settings: Settings) -> PolicyConfig:
+    return PolicyConfig(
+        fallbacks_in_a_row=settings.escalation_fallbacks_in_a_row,
+        sentiment_drop=settings.escalation_sentiment_drop,
+        sentiment_window=settings.escalation_sentiment_window,
+        escalate_high_negative=settings.escalation_high_negative,
+    )

@@ -1,0 +1,204 @@
+"""Signals and escalation on labelled DMs the model never trained on, per class.
+
+    .venv-app/bin/python -m scripts.evaluate_signals [--set test|sealed] [--json results.json]
+
+`test` is the test half of agent/signals/data/labelled_dms.jsonl. `sealed` is
+agent/signals/data/sealed_dms.jsonl, written separately and only ever scored in aggregate: this
+script never prints its messages, so no rule is tuned on it.
+
+Starts Rasa with models/current.tar.gz and judges every test DM as the analyze API does (first
+message of a new conversation). Prints per-class precision, recall and F1 and the confusion
+matrix for intent, urgency, sentiment and escalation, and the targets next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from agent.dialogue.rasa_client import RasaClient
+from agent.escalation.policy import decide
+from agent.settings import DEFAULT_FAQ_MIN_CONFIDENCE, REPO_ROOT
+from agent.signals.analyzer import Analyzer, Judged
+from agent.signals.data import SEALED_DMS, labelled_dms
+from agent.signals.encoder import TransformersEncoder, packaged_minilm_path
+from agent.signals.model import SignalModel
+from agent.signals.rules import load_rules
+from scripts.stack import Stack
+
+FALLBACK = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class ClassScores:
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+def per_class(gold: Sequence[str], predicted: Sequence[str]) -> list[ClassScores]:
+    labels = sorted(set(gold) | set(predicted))
+    out = []
+    for label in labels:
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == label != g for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == label != p for g, p in zip(gold, predicted, strict=True))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out.append(ClassScores(label, precision, recall, f1, tp + fn))
+    return out
+
+
+def macro_f1(scores: Sequence[ClassScores]) -> float:
+    present = [s.f1 for s in scores if s.support]
+    return sum(present) / len(present) if present else 0.0
+
+
+def table(name: str, gold: Sequence[str], predicted: Sequence[str]) -> str:
+    scores = per_class(gold, predicted)
+    accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
+    lines = [
+        f"### {name}: accuracy {accuracy:.3f}, macro F1 {macro_f1(scores):.3f}",
+        "",
+        "| class | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {s.label} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.support} |"
+        for s in scores
+    ]
+    labels = [s.label for s in scores]
+    if len(labels) <= 6:
+        counts = Counter(zip(gold, predicted, strict=True))
+        lines += ["", "| gold \\ predicted | " + " | ".join(labels) + " |"]
+        lines += ["|---" * (len(labels) + 1) + "|"]
+        lines += [
+            f"| {g} | " + " | ".join(str(counts[g, p]) for p in labels) + " |" for g in labels
+        ]
+    else:
+        confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+        lines += ["", "most frequent confusions (gold -> predicted):"]
+        lines += [f"- {n} x {g} -> {p}" for (g, p), n in confusions.most_common(12)]
+    return "\n".join(lines)
+
+
+def predicted_intent(judged: Judged) -> str:
+    intent = judged.signals.intent
+    if intent is None or (judged.fallback and intent.name.startswith("faq/")):
+        return FALLBACK  # the customer gets the honest "not sure" reply, not this FAQ
+    return intent.name
+
+
+async def judge_all(rasa_url: str, token: str, texts: list[str]) -> list[Judged]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        analyzer = Analyzer(
+            model=SignalModel.load(
+                REPO_ROOT / "models" / "signals", TransformersEncoder(packaged_minilm_path())
+            ),
+            rules=load_rules(),
+            intents=RasaClient(http, base_url=rasa_url, token=token),
+            faq_min_confidence=DEFAULT_FAQ_MIN_CONFIDENCE,
+        )
+        return [await analyzer.judge(text) for text in texts]
+
+
+def report(
+    rows: list[dict[str, Any]], judged: list[Judged], *, show_texts: bool = True
+) -> tuple[str, dict[str, float]]:
+    decisions = [decide(j.signals, fallback=j.fallback) for j in judged]
+    gold_intent = [r["intent"] for r in rows]
+    pred_intent = [predicted_intent(j) for j in judged]
+    gold_urgency = [r["urgency"] for r in rows]
+    pred_urgency = [j.signals.urgency.level.value for j in judged]
+    gold_sentiment = [r["sentiment"] for r in rows]
+    pred_sentiment = [j.signals.sentiment.label.value for j in judged]
+    gold_escalate = [str(r["escalate"]).lower() for r in rows]
+    pred_escalate = [str(d.escalate).lower() for d in decisions]
+
+    faq = [(g, p) for g, p in zip(gold_intent, pred_intent, strict=True) if g.startswith("faq/")]
+    oos = [p for g, p in zip(gold_intent, pred_intent, strict=True) if g == "out_of_scope"]
+    critical = [p for g, p in zip(gold_urgency, pred_urgency, strict=True) if g == "critical"]
+    figures = {
+        "critical_recall": sum(p == "critical" for p in critical) / len(critical),
+        "urgency_macro_f1": macro_f1(per_class(gold_urgency, pred_urgency)),
+        "sentiment_macro_f1": macro_f1(per_class(gold_sentiment, pred_sentiment)),
+        "escalation_accuracy": sum(
+            g == p for g, p in zip(gold_escalate, pred_escalate, strict=True)
+        )
+        / len(rows),
+        "faq_intent_accuracy": sum(g == p for g, p in faq) / len(faq),
+        "out_of_scope_answered_as_faq": sum(p.startswith("faq/") for p in oos) / len(oos),
+    }
+    targets = {
+        "critical_recall": ">= 1.00",
+        "urgency_macro_f1": ">= 0.85",
+        "sentiment_macro_f1": ">= 0.85",
+        "escalation_accuracy": ">= 0.95",
+        "faq_intent_accuracy": ">= 0.95",
+        "out_of_scope_answered_as_faq": "<= 0.05",
+    }
+    by_language = Counter(r["lang"] for r in rows)
+    head = [
+        f"test DMs: {len(rows)} ({by_language['ja']} Japanese, {by_language['en']} English)",
+        "",
+        "| figure | value | target |",
+        "|---|---|---|",
+    ]
+    head += [f"| {k} | {v:.3f} | {targets[k]} |" for k, v in figures.items()]
+    missed = [
+        r["text"]
+        for r, p in zip(rows, pred_urgency, strict=True)
+        if r["urgency"] == "critical" and p != "critical"
+    ]
+    parts = [
+        "\n".join(head),
+        table("urgency", gold_urgency, pred_urgency),
+        table("sentiment", gold_sentiment, pred_sentiment),
+        table("escalation", gold_escalate, pred_escalate),
+        table("intent", gold_intent, pred_intent),
+    ]
+    if missed and show_texts:
+        parts.append("critical messages missed:\n" + "\n".join(f"- {t}" for t in missed))
+    return "\n\n".join(parts), figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--set", choices=("test", "sealed"), default="test")
+    args = parser.parse_args()
+    sealed = args.set == "sealed"
+    rows = (
+        [json.loads(line) for line in SEALED_DMS.read_text().splitlines() if line]
+        if sealed
+        else labelled_dms("test")
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack.ephemeral(Path(tmp))
+        try:
+            stack.start_rasa()
+            judged = asyncio.run(
+                judge_all(stack.rasa_url, stack.secrets.rasa_token, [r["text"] for r in rows])
+            )
+        finally:
+            stack.stop_all()
+    text, figures = report(rows, judged, show_texts=not sealed)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
