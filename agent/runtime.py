@@ -41,6 +41,10 @@ class Runtime:
             self._analyzer = build_analyzer(self.settings, self.rasa)
         return self._analyzer
 
+    def use_analyzer(self, analyzer: Analyzer) -> None:
+        """Replace the analyzer (tests: one whose intents come from a scripted Rasa)."""
+        self._analyzer = analyzer
+
     def turn_deps(self, http: httpx.AsyncClient | None = None) -> TurnDeps:
         """The worker's dependencies; `http` replaces the platform transport (tests)."""
         settings = self.settings

@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Trains the Rasa model when the training inputs changed (fingerprinted); otherwise does nothing.
-# The model is models/current.tar.gz.
+# Trains what changed, each fingerprinted by its inputs; otherwise does nothing:
+# the signal model (models/signals/, ~30 s) and the Rasa model (models/current.tar.gz, ~5 min).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+
+signal_inputs=(requirements/app-constraints.txt agent/signals/urgency_rules.yml
+  agent/signals/data/labelled_dms.jsonl $(find agent/signals nlu_data -name '*.py' -o -name '*.yml' | sort))
+signal_fingerprint="$(hash_files "${signal_inputs[@]}")"
+if [ -f models/signals/signals.joblib ] && [ "$(cat models/signals/.fingerprint 2>/dev/null)" = "$signal_fingerprint" ]; then
+  say "signal model is up to date (models/signals)"
+else
+  say "training the signal model"
+  PYTHONPATH="$ROOT" "$APP_VENV/bin/python" -m agent.signals.train
+  echo "$signal_fingerprint" > models/signals/.fingerprint
+fi
 
 inputs=(config.yml domain.yml requirements/rasa-constraints.txt $(find nlu_data -name '*.yml' | sort))
 fingerprint="$(hash_files "${inputs[@]}")"

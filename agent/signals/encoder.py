@@ -7,6 +7,7 @@ and retrains the heads (`python -m agent.signals.train`)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -36,8 +37,13 @@ class TransformersEncoder:
     """Mean-pooled, L2-normalised last hidden states (how sentence-transformers pools MiniLM)."""
 
     def __init__(self, path: Path, *, max_length: int = 128, threads: int = 1) -> None:
+        # Nothing is fetched at run time: the folder is all there is.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         if not (path / "config.json").exists():
             raise ConfigError(f"no transformers model folder at {path}")

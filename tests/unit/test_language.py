@@ -24,3 +24,23 @@ def test_text_without_letters_keeps_the_previous_language() -> None:
     assert detect_language("🙏🙏", previous="ja") is Language.JA
     assert detect_language("12345", previous="en") is Language.EN
     assert detect_language("👍") is Language.EN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hola, quiero saber dónde está mi pedido",
+        "Bonjour, quand est-ce que ma commande arrive ?",
+        "我的订单什么时候到",
+        "배송 언제 와요?",
+        "Привет, где мой заказ?",
+    ],
+)
+def test_other_languages_are_recognised(text: str) -> None:
+    assert detect_language(text) is Language.OTHER
+
+
+@pytest.mark.parametrize("text", ["thx!!", "lol", "ok", "danke", "merci", "wheres my ordr lol"])
+def test_short_latin_text_stays_english(text: str) -> None:
+    # Too short for the identifier to be trusted: answering in English is the safe reading.
+    assert detect_language(text) is Language.EN

@@ -1,0 +1,109 @@
+"""The brand's urgency rules (agent/signals/urgency_rules.yml) and their matcher."""
+
+from pathlib import Path
+
+import pytest
+
+from agent.errors import ConfigError
+from agent.signals.rules import load_rules, match_rules
+from agent.signals.types import UrgencyLevel
+
+RULES = load_rules()
+
+
+def top(text: str, language: str = "en") -> tuple[str | None, UrgencyLevel | None]:
+    hits = match_rules(text, RULES, language=language)
+    return (hits[0].reason, hits[0].level) if hits else (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("woke up with hives all over my neck after the night cream", "health_safety"),
+        ("the toner STINGS so bad and my cheeks are bright red", "health_safety"),
+        ("eyes are puffy and watering since i used the mask", "health_safety"),
+        ("pretty sure there's mold growing in the jar", "health_safety"),
+        ("美容液を塗ったところがかぶれてしまいました", "health_safety"),
+        ("化粧水のあと、まぶたがパンパンに腫れてる", "health_safety"),
+        ("ｸﾘｰﾑ使ったら顔がﾋﾘﾋﾘする", "health_safety"),  # half-width katakana
+        ("my toddler got into the cleansing oil and licked some", "child_ingestion"),
+        ("うちの3歳の子がクリームを食べちゃった", "child_ingestion"),
+        ("i'll be speaking to my lawyer about this", "legal_threat"),
+        ("消費者センターに相談します", "legal_threat"),
+        ("someone hacked my account and changed the address", "account_takeover"),
+        ("身に覚えのない注文が入ってる", "account_takeover"),
+        ("got a text from a fake tsuyu site asking for my card, is it phishing?", "fraud"),
+        ("ツユを名乗るSMSが来ました", "fraud"),
+        ("Hi, I'm a reporter at a beauty magazine, can we get a comment?", "press"),
+        ("雑誌の編集部の者です。取材のお願いです", "press"),
+    ],
+)
+def test_critical_reports_in_both_languages(text: str, reason: str) -> None:
+    assert top(text) == (reason, UrgencyLevel.CRITICAL)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("you charged me twice for one order", "wrong_charge"),
+        ("キャンセルしたのに請求が来てる", "wrong_charge"),
+        ("the serum bottle arrived smashed", "damaged_goods"),
+        ("クリームの容器が割れて届きました", "damaged_goods"),
+        ("tracking says delivered but nothing here", "missing_goods"),
+        ("this is my third message and nobody answers", "repeated_contact"),
+        ("何回も連絡してるのに返事がない", "repeated_contact"),
+        ("fix it or i'm posting about this on tiktok", "public_threat"),
+        ("このままならSNSで拡散します", "public_threat"),
+    ],
+)
+def test_high_reports_in_both_languages(text: str, reason: str) -> None:
+    assert top(text) == (reason, UrgencyLevel.HIGH)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is the serum safe during pregnancy?",
+        "will it irritate sensitive skin?",
+        "does the toner help with redness?",
+        "no redness at all, love it",
+        "the new cream is fire 🔥🔥",
+        "this sale is killing me 😂",
+        "how do I change my password",
+        "my friend is a journalist and loves your toner",
+        "敏感肌でもかぶれたりしないですか？",
+        "赤みを抑える効果はありますか",
+        "目に入ったら痛いですか？",
+        "添加物とか入ってない？",
+        "my friends keep asking what i use on my skin",
+        "where is my order?",
+    ],
+)
+def test_look_alikes_do_not_fire(text: str) -> None:
+    assert top(text) == (None, None)
+
+
+def test_the_most_urgent_hit_comes_first_with_its_explanation_and_words() -> None:
+    hits = match_rules("the box was crushed and my son swallowed some toner", RULES, language="en")
+    assert [h.reason for h in hits][:1] == ["child_ingestion"]
+    assert {h.reason for h in hits} >= {"child_ingestion", "damaged_goods"}
+    assert "swallowed" in hits[0].matched
+    assert hits[0].explanation == "a child or pet may have swallowed a product"
+
+
+def test_explanations_follow_the_customers_language() -> None:
+    [hit] = match_rules("弁護士に相談します", RULES, language="ja")
+    assert hit.explanation.startswith("法的措置")
+
+
+def test_a_malformed_rules_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yml"
+    bad.write_text("rules:\n  - reason: x\n    level: urgent\n")
+    with pytest.raises(ConfigError, match="rule 1"):
+        load_rules(bad)
+    bad.write_text(
+        "rules:\n  - reason: x\n    level: high\n    explain: {en: a, ja: b}\n"
+        "    patterns: {en: ['(unclosed']}\n"
+    )
+    with pytest.raises(ConfigError, match="bad pattern"):
+        load_rules(bad)
