@@ -6,7 +6,9 @@
   thanks and compliments positive, the rest neutral; urgency is what the urgency rules say, else
   low for chit-chat and normal for the rest. So the model learns the rules' cases from many
   wordings and can back them up where a new wording slips past every pattern. These weak labels
-  count less than the hand-labelled DMs."""
+  count less than the hand-labelled DMs.
+- `data/reported_problems.yml`: customers reporting serious problems; negative, urgency by the
+  rules (high where no rule fires: every one of them needs a person soon)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ LABELLED_DMS = Path(__file__).with_name("data") / "labelled_dms.jsonl"
 # Scored only in aggregate (scripts/evaluate_signals.py --set sealed); never read for training.
 SEALED_DMS = Path(__file__).with_name("data") / "sealed_dms.jsonl"
 NLU_DATA = REPO_ROOT / "nlu_data"
+REPORTED_PROBLEMS = Path(__file__).with_name("data") / "reported_problems.yml"
 WEAK_WEIGHT = 0.3
 
 CHITCHAT_INTENTS = frozenset({"greet", "goodbye", "thanks", "compliment", "bot_challenge"})
@@ -76,8 +79,21 @@ def weak_examples(directory: Path = NLU_DATA, rules_path: Path = DEFAULT_RULES) 
     return out
 
 
+def reported_problems(
+    path: Path = REPORTED_PROBLEMS, rules_path: Path = DEFAULT_RULES
+) -> list[Example]:
+    rules = load_rules(rules_path)
+    texts = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("complaint") or []
+    out = []
+    for text in texts:
+        hits = match_rules(str(text), rules, language="en")
+        urgency = hits[0].level.value if hits else "high"
+        out.append(Example(str(text), "negative", urgency, WEAK_WEIGHT))
+    return out
+
+
 def training_examples() -> list[Example]:
     labelled = [
         Example(row["text"], row["sentiment"], row["urgency"], 1.0) for row in labelled_dms("train")
     ]
-    return labelled + weak_examples()
+    return labelled + weak_examples() + reported_problems()

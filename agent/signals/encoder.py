@@ -43,7 +43,7 @@ class TransformersEncoder:
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         if not (path / "config.json").exists():
             raise ConfigError(f"no transformers model folder at {path}")

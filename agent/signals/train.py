@@ -34,7 +34,7 @@ def main() -> None:
     counts = collections.Counter(e.weight for e in examples)
     print(
         f"signal model: {len(examples)} examples ({counts[1.0]} labelled DMs, "
-        f"{len(examples) - counts[1.0]} weakly labelled NLU examples), encoder {encoder.name}, "
+        f"{len(examples) - counts[1.0]} weakly labelled examples), encoder {encoder.name}, "
         f"{time.perf_counter() - started:.0f} s -> {path}"
     )
 
