@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     # brand-editable urgency rules.
     signals_model_dir: Path = REPO_ROOT / "models" / "signals"
     signals_encoder_path: Path | None = None
+    signals_threads: int = Field(default=2, ge=1)
     urgency_rules_path: Path = REPO_ROOT / "agent" / "signals" / "urgency_rules.yml"
     # Escalation policy (agent/escalation/policy.py).
     escalation_fallbacks_in_a_row: int = Field(default=2, ge=1)

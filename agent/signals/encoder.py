@@ -36,7 +36,7 @@ def packaged_minilm_path() -> Path:
 class TransformersEncoder:
     """Mean-pooled, L2-normalised last hidden states (how sentence-transformers pools MiniLM)."""
 
-    def __init__(self, path: Path, *, max_length: int = 128, threads: int = 1) -> None:
+    def __init__(self, path: Path, *, max_length: int = 128, threads: int = 2) -> None:
         # Nothing is fetched at run time: the folder is all there is.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
@@ -47,9 +47,9 @@ class TransformersEncoder:
 
         if not (path / "config.json").exists():
             raise ConfigError(f"no transformers model folder at {path}")
-        # One thread: the app answers many short messages at once; intra-op threads would
-        # fight each other and the event loop on 2 cores.
-        torch.set_num_threads(threads)
+        # Two intra-op threads halve a single message's encoding time on 2 cores (16 → 9 ms,
+        # scripts/bench_signals.py); more than the machine's cores would only contend.
+        torch.set_num_threads(max(1, min(threads, os.cpu_count() or 1)))
         self._torch = torch
         self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         self._model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()

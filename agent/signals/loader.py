@@ -15,14 +15,13 @@ from agent.signals.rules import load_rules
 
 
 @functools.cache
-def _model(model_dir: Path, encoder_path: Path) -> SignalModel:
-    return SignalModel.load(model_dir, TransformersEncoder(encoder_path))
+def _model(model_dir: Path, encoder_path: Path, threads: int) -> SignalModel:
+    return SignalModel.load(model_dir, TransformersEncoder(encoder_path, threads=threads))
 
 
 def load_model(settings: Settings) -> SignalModel:
-    return _model(
-        settings.signals_model_dir, settings.signals_encoder_path or packaged_minilm_path()
-    )
+    encoder = settings.signals_encoder_path or packaged_minilm_path()
+    return _model(settings.signals_model_dir, encoder, settings.signals_threads)
 
 
 def build_analyzer(settings: Settings, intents: IntentSource | None) -> Analyzer:
