@@ -130,3 +130,31 @@ def test_rasa_keeps_only_the_last_turns_of_a_long_conversation(
 def test_health_reports_every_dependency_ready(stack: Stack) -> None:
     health = httpx.get(f"{stack.app_url}/healthz").json()
     assert health == {"ok": True, "checks": {"database": True, "redis": True, "rasa": True}}
+
+
+def test_a_critical_message_gets_the_brands_holding_reply(
+    customer: Customer, responses: Responses
+) -> None:
+    customer.says("子どもがクレンジングオイルを少し飲んでしまいました、どうしたらいいですか")
+    assert customer.wait_replies(1) == [responses.render("utter_holding_health", "ja")]
+
+
+def test_the_analyze_api_reads_a_message_with_the_trained_model(stack: Stack) -> None:
+    faq = httpx.post(
+        f"{stack.app_url}/api/v1/analyze",
+        json={"text": "how long does delivery take to osaka?", "channel": "messenger"},
+    ).json()
+    assert faq["intent"]["name"] == "faq/shipping_time" and faq["intent"]["confidence"] > 0.5
+    assert faq["urgency"]["level"] == "normal" and faq["escalate"] is False
+    critical = httpx.post(
+        f"{stack.app_url}/api/v1/analyze",
+        json={"text": "my face is burning and swollen after your serum", "channel": "instagram"},
+    ).json()
+    assert critical["urgency"]["level"] == "critical" and critical["escalate"] is True
+    assert critical["sentiment"]["label"] == "negative"
+    batch = httpx.post(
+        f"{stack.app_url}/api/v1/analyze/batch",
+        json={"items": [{"text": "ありがとう！", "channel": "x"}, {"text": "hi", "channel": "x"}]},
+    ).json()
+    assert [r["language"] for r in batch["results"]] == ["ja", "en"]
+    assert batch["results"][0]["urgency"]["level"] == "low"
