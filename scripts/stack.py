@@ -242,7 +242,8 @@ class Stack:
                 "--no-access-log",
             ],
         )
-        self._wait(lambda: _http_up(f"{self.app_url}/healthz"), "app", 30)
+        # The app loads its signal model (a few seconds, more while Rasa loads) before serving.
+        self._wait(lambda: _http_up(f"{self.app_url}/healthz"), "app", 120)
 
     def start_worker(self, name: str = "worker") -> None:
         self._spawn(name, [str(APP_PY), "-m", "agent", "worker"])
