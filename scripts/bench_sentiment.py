@@ -16,8 +16,7 @@ import tarfile
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from agent.settings import REPO_ROOT
-from agent.signals.encoder import TransformersEncoder, packaged_minilm_path
-from agent.signals.model import SignalModel
+from agent.signals.loader import cached_model
 from scripts.evaluate_signals import table
 
 CACHE = REPO_ROOT / ".run" / "cache"
@@ -65,9 +64,7 @@ def main() -> None:
     gold = [label for _, label in rows]
     texts = [text for text, _ in rows]
     vader = SentimentIntensityAnalyzer()
-    model = SignalModel.load(
-        REPO_ROOT / "models" / "signals", TransformersEncoder(packaged_minilm_path())
-    )
+    model = cached_model()
     ours = [max(p["sentiment"], key=p["sentiment"].__getitem__) for p in model.predict(texts)]
     print(f"{len(rows)} tweets (Hutto & Gilbert 2014)\n")
     print(table("VADER 3.3.2", gold, [vader_label(vader, t) for t in texts]).replace("###", "##"))

@@ -13,11 +13,9 @@ import resource
 import statistics
 import time
 
-from agent.settings import REPO_ROOT
 from agent.signals.analyzer import Analyzer
 from agent.signals.data import labelled_dms
-from agent.signals.encoder import TransformersEncoder, packaged_minilm_path
-from agent.signals.model import SignalModel
+from agent.signals.loader import cached_model
 from agent.signals.rules import load_rules
 
 
@@ -32,9 +30,7 @@ def rss_mb() -> float:
 async def measure(n: int) -> None:
     before = rss_mb()
     started = time.perf_counter()
-    model = SignalModel.load(
-        REPO_ROOT / "models" / "signals", TransformersEncoder(packaged_minilm_path())
-    )
+    model = cached_model()
     load_s = time.perf_counter() - started
     analyzer = Analyzer(model=model, rules=load_rules(), intents=None, faq_min_confidence=0.5)
     texts = [row["text"] for row in labelled_dms("test")]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import tempfile
 import time
@@ -20,10 +19,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from scripts.evaluate_nlu import JAPANESE
 from scripts.stack import ROOT
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-_JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
 
 # Rasa 3.6's default for a config without a pipeline (rasa/engine/recipes/config_files/
 # default_config.yml), with the FAQ retrieval intent given to the ResponseSelector.
@@ -75,7 +74,7 @@ def per_language(out: Path) -> dict[str, dict[str, float]]:
     scores: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for name, ok in (("intent_successes.json", 1), ("intent_errors.json", 0)):
         for item in _load(out / name):
-            lang = "ja" if _JA.search(item["text"]) else "en"
+            lang = "ja" if JAPANESE.search(item["text"]) else "en"
             scores[lang]["intent"][0] += ok
             scores[lang]["intent"][1] += 1
     for name, ok in (
@@ -83,7 +82,7 @@ def per_language(out: Path) -> dict[str, dict[str, float]]:
         ("response_selection_errors.json", 0),
     ):
         for item in _load(out / name):
-            lang = "ja" if _JA.search(item["text"]) else "en"
+            lang = "ja" if JAPANESE.search(item["text"]) else "en"
             scores[lang]["faq_key"][0] += ok
             scores[lang]["faq_key"][1] += 1
     return {

@@ -27,7 +27,7 @@ from scripts.stack import ROOT, Stack
 
 HELDOUT = ROOT / "tests" / "nlu_heldout" / "heldout.yml"
 FALLBACK = "nlu_fallback"
-_JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Example:
 
     @property
     def language(self) -> str:
-        return "ja" if _JA.search(self.text) else "en"
+        return "ja" if JAPANESE.search(self.text) else "en"
 
 
 @dataclass
@@ -45,6 +45,10 @@ class ClassScore:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+
+    @property
+    def support(self) -> int:
+        return self.tp + self.fn
 
     @property
     def precision(self) -> float:
@@ -90,7 +94,7 @@ class Report:
         return correct / total if total else 0.0
 
     def macro_f1(self) -> float:
-        scores = [c.f1 for label, c in self.classes.items() if c.tp + c.fn]
+        scores = [c.f1 for c in self.classes.values() if c.support]
         return sum(scores) / len(scores) if scores else 0.0
 
 
@@ -165,9 +169,9 @@ def format_report(report: Report) -> str:
     ]
     for label in sorted(report.classes):
         c = report.classes[label]
-        support = c.tp + c.fn
         lines.append(
-            f"| {label:<30} |   {c.precision:.3f}   | {c.recall:.3f}  | {c.f1:.3f} | {support:>7} |"
+            f"| {label:<30} |   {c.precision:.3f}   | {c.recall:.3f}  | {c.f1:.3f} "
+            f"| {c.support:>7} |"
         )
     if report.confusions:
         lines += ["", "most frequent confusions (gold -> predicted):"]

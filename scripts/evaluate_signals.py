@@ -19,7 +19,6 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,42 +26,30 @@ import httpx
 
 from agent.dialogue.rasa_client import RasaClient
 from agent.escalation.policy import decide
-from agent.settings import DEFAULT_FAQ_MIN_CONFIDENCE, REPO_ROOT
+from agent.settings import DEFAULT_FAQ_MIN_CONFIDENCE
 from agent.signals.analyzer import Analyzer, Judged
 from agent.signals.data import SEALED_DMS, labelled_dms
-from agent.signals.encoder import TransformersEncoder, packaged_minilm_path
-from agent.signals.model import SignalModel
+from agent.signals.loader import cached_model
 from agent.signals.rules import load_rules
+from scripts.evaluate_nlu import ClassScore
 from scripts.stack import Stack
 
 FALLBACK = "nlu_fallback"
 
 
-@dataclass(frozen=True)
-class ClassScores:
-    label: str
-    precision: float
-    recall: float
-    f1: float
-    support: int
+def per_class(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, ClassScore]:
+    scores = {label: ClassScore() for label in sorted(set(gold) | set(predicted))}
+    for g, p in zip(gold, predicted, strict=True):
+        if g == p:
+            scores[g].tp += 1
+        else:
+            scores[g].fn += 1
+            scores[p].fp += 1
+    return scores
 
 
-def per_class(gold: Sequence[str], predicted: Sequence[str]) -> list[ClassScores]:
-    labels = sorted(set(gold) | set(predicted))
-    out = []
-    for label in labels:
-        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
-        fp = sum(p == label != g for g, p in zip(gold, predicted, strict=True))
-        fn = sum(g == label != p for g, p in zip(gold, predicted, strict=True))
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out.append(ClassScores(label, precision, recall, f1, tp + fn))
-    return out
-
-
-def macro_f1(scores: Sequence[ClassScores]) -> float:
-    present = [s.f1 for s in scores if s.support]
+def macro_f1(scores: dict[str, ClassScore]) -> float:
+    present = [s.f1 for s in scores.values() if s.support]
     return sum(present) / len(present) if present else 0.0
 
 
@@ -76,10 +63,10 @@ def table(name: str, gold: Sequence[str], predicted: Sequence[str]) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {s.label} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.support} |"
-        for s in scores
+        f"| {label} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.support} |"
+        for label, s in scores.items()
     ]
-    labels = [s.label for s in scores]
+    labels = list(scores)
     if len(labels) <= 6:
         counts = Counter(zip(gold, predicted, strict=True))
         lines += ["", "| gold \\ predicted | " + " | ".join(labels) + " |"]
@@ -104,9 +91,7 @@ def predicted_intent(judged: Judged) -> str:
 async def judge_all(rasa_url: str, token: str, texts: list[str]) -> list[Judged]:
     async with httpx.AsyncClient(timeout=30) as http:
         analyzer = Analyzer(
-            model=SignalModel.load(
-                REPO_ROOT / "models" / "signals", TransformersEncoder(packaged_minilm_path())
-            ),
+            model=cached_model(),
             rules=load_rules(),
             intents=RasaClient(http, base_url=rasa_url, token=token),
             faq_min_confidence=DEFAULT_FAQ_MIN_CONFIDENCE,

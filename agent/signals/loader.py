@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 from agent.escalation.policy import PolicyConfig
-from agent.settings import Settings
+from agent.settings import SIGNALS_MODEL_DIR, Settings
 from agent.signals.analyzer import Analyzer, IntentSource
 from agent.signals.encoder import TransformersEncoder, packaged_minilm_path
 from agent.signals.model import SignalModel
@@ -15,13 +15,18 @@ from agent.signals.rules import load_rules
 
 
 @functools.cache
-def _model(model_dir: Path, encoder_path: Path, threads: int) -> SignalModel:
-    return SignalModel.load(model_dir, TransformersEncoder(encoder_path, threads=threads))
+def cached_model(
+    model_dir: Path = SIGNALS_MODEL_DIR, encoder_path: Path | None = None, threads: int = 2
+) -> SignalModel:
+    """The trained heads with their encoder (the packaged MiniLM unless a folder is given)."""
+    encoder = TransformersEncoder(encoder_path or packaged_minilm_path(), threads=threads)
+    return SignalModel.load(model_dir, encoder)
 
 
 def load_model(settings: Settings) -> SignalModel:
-    encoder = settings.signals_encoder_path or packaged_minilm_path()
-    return _model(settings.signals_model_dir, encoder, settings.signals_threads)
+    return cached_model(
+        settings.signals_model_dir, settings.signals_encoder_path, settings.signals_threads
+    )
 
 
 def build_analyzer(settings: Settings, intents: IntentSource | None) -> Analyzer:

@@ -7,7 +7,7 @@ import collections
 import time
 from pathlib import Path
 
-from agent.settings import REPO_ROOT
+from agent.settings import SIGNALS_MODEL_DIR
 from agent.signals.data import training_examples
 from agent.signals.encoder import TransformersEncoder, packaged_minilm_path
 from agent.signals.model import SignalModel
@@ -15,7 +15,7 @@ from agent.signals.model import SignalModel
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m agent.signals.train")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "signals")
+    parser.add_argument("--out", type=Path, default=SIGNALS_MODEL_DIR)
     parser.add_argument("--encoder", type=Path, default=None, help="transformers model folder")
     args = parser.parse_args()
     started = time.perf_counter()
