@@ -113,17 +113,20 @@ async def take_turn(message_id: int, deps: TurnDeps) -> Outcome:
 async def _answer(
     session: AsyncSession, message: Message, conversation: Conversation, deps: TurnDeps
 ) -> None:
-    language: str = detect_language(message.text, previous=conversation.language)
     decision: Decision | None = None
+    judged: Judged | None = None
     if deps.analyzer is not None and message.text.strip():
         judged = await deps.analyzer.judge(message.text, previous_language=conversation.language)
         language = judged.signals.language
         decision = await _judge(session, message, conversation, judged, deps)
+    else:
+        language = detect_language(message.text, previous=conversation.language)
     if message.kind == EventKind.ATTACHMENT and not message.text:
         text = deps.responses.render(ATTACHMENT_RESPONSE, language)
         texts = [text] if text else []
-    elif decision is not None and decision.escalate:
-        text = deps.responses.render(_escalation_response(decision, message), language)
+    elif judged is not None and decision is not None and decision.escalate:
+        name = _escalation_response(decision, judged.signals.urgency.reason_keys)
+        text = deps.responses.render(name, language)
         texts = [text] if text else []
     else:
         try:
@@ -203,12 +206,13 @@ async def _judge(
     return decision
 
 
-def _escalation_response(decision: Decision, message: Message) -> str:
+def _escalation_response(decision: Decision, urgency_keys: tuple[str, ...]) -> str:
     if not decision.critical:
         asked = decision.reason_keys == (Reason.ASKED_FOR_PERSON,)
         return HANDOFF_RESPONSE if asked else ESCALATED_RESPONSE
-    keys = (message.signals or {}).get("urgency", {}).get("reason_keys") or []
-    return next((HOLDING_RESPONSES[k] for k in keys if k in HOLDING_RESPONSES), HOLDING_DEFAULT)
+    return next(
+        (HOLDING_RESPONSES[k] for k in urgency_keys if k in HOLDING_RESPONSES), HOLDING_DEFAULT
+    )
 
 
 def split_for_channel(channel: str, text: str) -> list[str]:

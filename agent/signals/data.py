@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from agent.settings import REPO_ROOT
-from agent.signals.rules import DEFAULT_RULES, load_rules, match_rules
+from agent.signals.rules import DEFAULT_RULES, UrgencyRule, load_rules, match_rules
 
 LABELLED_DMS = Path(__file__).with_name("data") / "labelled_dms.jsonl"
 # Scored only in aggregate (scripts/evaluate_signals.py --set sealed); never read for training.
@@ -48,8 +48,7 @@ def labelled_dms(split: str, path: Path = LABELLED_DMS) -> list[dict[str, Any]]:
     return [row for row in rows if row["split"] == split]
 
 
-def weak_examples(directory: Path = NLU_DATA, rules_path: Path = DEFAULT_RULES) -> list[Example]:
-    rules = load_rules(rules_path)
+def weak_examples(rules: tuple[UrgencyRule, ...], directory: Path = NLU_DATA) -> list[Example]:
     out: list[Example] = []
     for path in sorted(directory.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -80,9 +79,8 @@ def weak_examples(directory: Path = NLU_DATA, rules_path: Path = DEFAULT_RULES) 
 
 
 def reported_problems(
-    path: Path = REPORTED_PROBLEMS, rules_path: Path = DEFAULT_RULES
+    rules: tuple[UrgencyRule, ...], path: Path = REPORTED_PROBLEMS
 ) -> list[Example]:
-    rules = load_rules(rules_path)
     texts = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("complaint") or []
     out = []
     for text in texts:
@@ -92,8 +90,9 @@ def reported_problems(
     return out
 
 
-def training_examples() -> list[Example]:
+def training_examples(rules_path: Path = DEFAULT_RULES) -> list[Example]:
     labelled = [
         Example(row["text"], row["sentiment"], row["urgency"], 1.0) for row in labelled_dms("train")
     ]
-    return labelled + weak_examples() + reported_problems()
+    rules = load_rules(rules_path)
+    return labelled + weak_examples(rules) + reported_problems(rules)
