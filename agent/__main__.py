@@ -1,4 +1,4 @@
-"""`python -m agent {migrate|worker}`."""
+"""`python -m agent {migrate|seed-demo|worker}`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,27 @@ def migrate(settings: Settings) -> None:
     config.set_main_option("script_location", str(REPO_ROOT / "agent" / "migrations"))
     config.set_main_option("sqlalchemy.url", sync_url(settings.database_url).replace("%", "%%"))
     command.upgrade(config, "head")
+
+
+async def seed_demo(settings: Settings) -> None:
+    """The demo brand's staff accounts and CRM customers, where missing (idempotent)."""
+    from agent.crm.demo import load_demo
+    from agent.crm.demo import seed_demo as seed_crm
+    from agent.db import create_engine, sessionmaker
+    from agent.handoff.staff import load_demo_staff, seed_demo_staff
+
+    engine = create_engine(settings.database_url)
+    sessions = sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            staff = await seed_demo_staff(session, load_demo_staff())
+            await session.commit()
+        customers = await seed_crm(sessions, load_demo())
+    finally:
+        await engine.dispose()
+    logging.getLogger(__name__).info(
+        "demo data: %d staff accounts and %d CRM records created", staff, customers
+    )
 
 
 async def run_worker(settings: Settings) -> None:
@@ -48,12 +69,15 @@ async def run_worker(settings: Settings) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m agent")
-    parser.add_argument("command", choices=["migrate", "worker"])
+    parser.add_argument("command", choices=["migrate", "seed-demo", "worker"])
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()  # type: ignore[call-arg]  # read from the environment
     if args.command == "migrate":
         migrate(settings)
+    elif args.command == "seed-demo":
+        if settings.demo_data:
+            asyncio.run(seed_demo(settings))
     else:
         asyncio.run(run_worker(settings))
 

@@ -8,11 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
 from agent.api.routes import router as api_router
-from agent.errors import AnalyzeInputError, RasaUnavailable, WebhookError
+from agent.console.routes import router as console_router
+from agent.errors import (
+    AnalyzeInputError,
+    ConsoleError,
+    LoginRequired,
+    RasaUnavailable,
+    WebhookError,
+)
 from agent.inbox.routes import router as webhook_router
 from agent.nlg.routes import router as nlg_router
 from agent.runtime import Runtime, build_runtime
@@ -34,6 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.responses = runtime.responses
         # Loaded before the first request, off the event loop; a missing model fails start-up.
         await asyncio.to_thread(runtime.analyzer)
+        # The queue's Redis index follows SQL: rebuilt on every start, so a Redis restart or
+        # flush loses no escalation.
+        rebuilt = await runtime.handoff().rebuild()
+        log.info("escalation queue rebuilt from SQL: %d open", rebuilt)
         try:
             yield
         finally:
@@ -43,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhook_router)
     app.include_router(nlg_router)
     app.include_router(api_router)
+    app.include_router(console_router)
 
     @app.exception_handler(WebhookError)
     async def webhook_error(_request: Request, exc: WebhookError) -> JSONResponse:
@@ -50,6 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(AnalyzeInputError)
     async def analyze_error(_request: Request, exc: AnalyzeInputError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status_code)
+
+    @app.exception_handler(ConsoleError)
+    async def console_error(request: Request, exc: ConsoleError) -> Response:
+        # A page opened without a session goes to the login page; the API answers 401.
+        page = request.method == "GET" and not request.url.path.startswith("/console/api/")
+        if isinstance(exc, LoginRequired) and page:
+            return RedirectResponse("/console/login", status_code=303)
         return JSONResponse({"error": str(exc)}, status_code=exc.status_code)
 
     @app.exception_handler(RasaUnavailable)

@@ -9,7 +9,12 @@ AgentError
 │   ├── RasaUnavailable
 │   │   └── RasaGaveNoReply  Rasa's REST channel answers 200 and [] when it fails inside
 │   └── SendRetryable            platform said "try again" (timeout, 5xx, rate limit)
-└── SendRejected                 platform refused for good; recorded on the message
+├── SendRejected                 platform refused for good; recorded on the message
+└── ConsoleError                 mapped to HTTP in `agent.app`
+    ├── LoginRequired            401
+    ├── NotAllowed               403: another team's conversation, a bad CSRF token
+    ├── NotFound                 404
+    └── Conflict                 409: claimed by someone else, at capacity, already closed
 """
 
 from __future__ import annotations
@@ -78,3 +83,27 @@ class AnalyzeInputError(AgentError):
     def __init__(self, message: str, *, status_code: int = 400) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+class ConsoleError(AgentError):
+    """A console or handoff request that cannot be done; mapped to HTTP in `agent.app`."""
+
+    status_code = 400
+
+
+class LoginRequired(ConsoleError):
+    status_code = 401
+
+
+class NotAllowed(ConsoleError):
+    status_code = 403
+
+
+class NotFound(ConsoleError):
+    status_code = 404
+
+
+class Conflict(ConsoleError):
+    """The state moved on: claimed by someone else, at capacity, already resolved."""
+
+    status_code = 409

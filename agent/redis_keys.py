@@ -12,3 +12,27 @@ def dedup_key(channel: str, account_id: str, platform_message_id: str) -> str:
 
 def conversation_lock_key(conversation_id: int) -> str:
     return f"agent:lock:conversation:{conversation_id}"
+
+
+# Human handoff (agent/handoff/queue.py): the working index; SQL keeps the durable record.
+def waiting_key(team: str) -> str:
+    """Sorted set of a team's waiting escalation ids, by queue rank."""
+    return f"agent:handoff:waiting:{team}"
+
+
+def escalation_key(escalation_id: int) -> str:
+    """Hash of what the queue shows about one escalation."""
+    return f"agent:handoff:escalation:{escalation_id}"
+
+
+def owned_key(staff_id: int) -> str:
+    """Set of the escalation ids a person owns."""
+    return f"agent:handoff:owned:{staff_id}"
+
+
+HANDOFF_TEAMS = "agent:handoff:teams"  # set of teams with a waiting index
+CONSOLE_EVENTS = "agent:console:events"  # pub/sub channel of what the console shows live
+
+
+def console_session_key(token_hash: str) -> str:
+    return f"agent:console:session:{token_hash}"

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from agent.crm.base import Crm
+from agent.crm.errors import CrmError
+from agent.crm.http import HttpCrm
+from agent.crm.sql import SqlCrm
 from agent.db import create_engine, sessionmaker
 from agent.dialogue.rasa_client import RasaClient
 from agent.escalation.policy import PolicyConfig
+from agent.handoff import models as _handoff_models  # noqa: F401  (staff table for foreign keys)
+from agent.handoff.config import HandoffConfig, load_handoff_config
+from agent.handoff.queue import EscalationQueue
+from agent.handoff.service import HandoffService
 from agent.inbox.queue import InboundQueue
 from agent.nlg.responses import Responses, load_responses
 from agent.pipeline.turn import SendClient, TurnDeps
@@ -20,6 +29,8 @@ from agent.signals.loader import build_analyzer, policy_config
 from connectors.events import Channel
 from connectors.messenger.client import MessengerClient
 from connectors.x.client import XClient
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,6 +44,8 @@ class Runtime:
     rasa: RasaClient
     responses: Responses
     policy: PolicyConfig
+    handoff_config: HandoffConfig
+    escalations: EscalationQueue
     _analyzer: Analyzer | None = field(default=None, repr=False)
 
     def analyzer(self) -> Analyzer:
@@ -44,6 +57,36 @@ class Runtime:
     def use_analyzer(self, analyzer: Analyzer) -> None:
         """Replace the analyzer (tests: one whose intents come from a scripted Rasa)."""
         self._analyzer = analyzer
+
+    def crm(self) -> Crm:
+        settings = self.settings
+        if settings.crm_url is None:
+            return SqlCrm(self.sessions)
+        return HttpCrm(
+            self.http,
+            base_url=settings.crm_url,
+            token=settings.crm_token.get_secret_value() if settings.crm_token else "",
+        )
+
+    async def tier_of(self, channel: str, customer_id: str) -> str | None:
+        """The CRM tier of a social identity, for an escalation's priority. A CRM that is
+        down or does not know the person leaves it unknown: the escalation never waits."""
+        try:
+            customer = await self.crm().find_by_identity(channel, customer_id)
+        except (CrmError, ValueError) as exc:
+            log.warning("CRM tier of %s:%s unknown: %s", channel, customer_id, exc)
+            return None
+        return customer.tier.value if customer else None
+
+    def handoff(self) -> HandoffService:
+        return HandoffService(
+            sessions=self.sessions,
+            redis=self.redis,
+            queue=self.escalations,
+            inbound=self.queue,
+            config=self.handoff_config,
+            responses=self.responses,
+        )
 
     def turn_deps(self, http: httpx.AsyncClient | None = None) -> TurnDeps:
         """The worker's dependencies; `http` replaces the platform transport (tests)."""
@@ -70,6 +113,8 @@ class Runtime:
             responses=self.responses,
             analyzer=self.analyzer(),
             policy=self.policy,
+            handoff=self.handoff(),
+            tier_of=self.tier_of,
         )
 
     async def close(self) -> None:
@@ -99,4 +144,6 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         responses=load_responses(settings.domain_path),
         policy=policy_config(settings),
+        handoff_config=load_handoff_config(settings.handoff_config_path),
+        escalations=EscalationQueue(redis),
     )

@@ -96,6 +96,18 @@ class Settings(BaseSettings):
     escalation_sentiment_drop: float = Field(default=1.0, gt=0.0, le=2.0)
     escalation_sentiment_window: int = Field(default=3, ge=1)
     escalation_high_negative: bool = True
+    # Human handoff: the brand's calendar, service levels and teams (agent/handoff/config.py).
+    handoff_config_path: Path = REPO_ROOT / "agent" / "handoff" / "handoff.yml"
+    # CRM: unset, the built-in SQL CRM in this database; set, an external REST CRM
+    # (contract in agent/crm/http.py) at this URL with this bearer token.
+    crm_url: str | None = None
+    crm_token: SecretStr | None = None
+    # The console: idle sessions end after this long; cookies are Secure (HTTPS only) unless
+    # turned off for plain-HTTP local use.
+    console_session_ttl_s: int = Field(default=8 * 3600, ge=60)
+    console_secure_cookies: bool = True
+    # Create the demo brand's staff accounts and CRM customers (`python -m agent seed-demo`).
+    demo_data: bool = True
     # The analyze API: longest text judged, most items per batch.
     analyze_max_chars: int = 20_000
     analyze_max_batch: int = 100

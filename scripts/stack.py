@@ -218,9 +218,11 @@ class Stack:
         self._wait(lambda: _redis_ping(self.ports.redis), "redis", 15)
 
     def migrate(self) -> None:
-        subprocess.run(
-            [str(APP_PY), "-m", "agent", "migrate"], cwd=ROOT, env=self.env(), check=True
-        )
+        """The schema, then the demo brand's staff and CRM records where missing."""
+        for command in ("migrate", "seed-demo"):
+            subprocess.run(
+                [str(APP_PY), "-m", "agent", command], cwd=ROOT, env=self.env(), check=True
+            )
 
     def start_fake(self) -> None:
         self._spawn("fake-messenger", [str(APP_PY), "-m", "connectors.fakes.messenger"])

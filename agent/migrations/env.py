@@ -1,8 +1,10 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from agent.crm import models as crm_models  # noqa: F401  (registers the tables)
 from agent.db import Base
-from agent.records import models  # noqa: F401  (registers the tables)
+from agent.handoff import models as handoff_models  # noqa: F401
+from agent.records import models  # noqa: F401
 
 config = context.config
 

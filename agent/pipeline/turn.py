@@ -15,12 +15,20 @@ from agent.dialogue.rasa_client import RasaClient
 from agent.errors import AgentError, RasaGaveNoReply, SendRejected
 from agent.escalation.policy import Decision, PolicyConfig, Reason
 from agent.escalation.policy import decide as decide_escalation
+from agent.handoff.calendar import describe_reply_time
+from agent.handoff.csat import parse_score
+from agent.handoff.events import ConsoleEvent, publish
+from agent.handoff.models import EscalationEvent
+from agent.handoff.models import EventKind as HistoryKind
+from agent.handoff.routing import reply_calendar
+from agent.handoff.service import HandoffService, plan
 from agent.nlg.responses import Responses
 from agent.records import service as records
 from agent.records.models import (
     Conversation,
     ConversationStatus,
     Escalation,
+    EscalationStatus,
     Message,
     MessageStatus,
     as_utc,
@@ -39,6 +47,9 @@ log = logging.getLogger(__name__)
 ATTACHMENT_RESPONSE = "utter_attachment"
 ESCALATED_RESPONSE = "utter_escalated"
 HANDOFF_RESPONSE = "utter_handoff"
+REPLY_DUE_RESPONSE = "utter_reply_due"
+AFTER_HOURS_RESPONSE = "utter_after_hours"
+CSAT_THANKS_RESPONSE = "utter_csat_thanks"
 # The brand's safe holding replies for critical messages, by what made them critical: the bot
 # gives no medical or legal advice, it says a person is on it and what to do meanwhile.
 HOLDING_RESPONSES = {
@@ -59,6 +70,19 @@ class Outcome(StrEnum):
     DEFERRED = "deferred"  # an older message of the conversation goes first
 
 
+class TierLookup(Protocol):
+    async def __call__(self, channel: str, customer_id: str) -> str | None: ...
+
+
+@dataclass(slots=True)
+class AfterCommit:
+    """What a turn leaves for after its commit: the queue and open consoles hear of it."""
+
+    new_escalation_id: int | None = None
+    open_escalation_id: int | None = None
+    team: str | None = None
+
+
 class SendClient(Protocol):
     """What the outbox needs of a platform client (Messenger, Instagram, X)."""
 
@@ -77,6 +101,10 @@ class TurnDeps:
     responses: Responses
     analyzer: Analyzer | None = None  # None: no signals, no escalation (the bot answers all)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    # None: escalations are recorded but not routed, queued or shown live (tests of delivery).
+    handoff: HandoffService | None = None
+    # The customer's CRM tier for an escalation's priority; None when unknown or unavailable.
+    tier_of: TierLookup | None = None
 
     def client(self, conversation: Conversation) -> SendClient:
         try:
@@ -102,32 +130,75 @@ async def take_turn(message_id: int, deps: TurnDeps) -> Outcome:
             return Outcome.DONE
         conversation = await session.get(Conversation, message.conversation_id)
         assert conversation is not None
+        after = AfterCommit()
         if message.status == MessageStatus.RECEIVED:
             if await records.earlier_unanswered_exists(session, message=message):
                 return Outcome.DEFERRED
-            await _answer(session, message, conversation, deps)
+            after = await _answer(session, message, conversation, deps)
+    await _tell_handoff(after, conversation.id, deps)
     await flush_outbox(conversation.id, deps)
     return Outcome.DONE
 
 
+async def _tell_handoff(after: AfterCommit, conversation_id: int, deps: TurnDeps) -> None:
+    if deps.handoff is None:
+        return
+    if after.new_escalation_id is not None:
+        await deps.handoff.index(after.new_escalation_id)
+    elif after.open_escalation_id is not None:
+        await publish(
+            deps.handoff.redis,
+            ConsoleEvent.CUSTOMER_WROTE,
+            conversation_id=conversation_id,
+            escalation_id=after.open_escalation_id,
+            team=after.team,
+        )
+
+
 async def _answer(
     session: AsyncSession, message: Message, conversation: Conversation, deps: TurnDeps
-) -> None:
+) -> AfterCommit:
+    after = AfterCommit()
+    opened = await records.open_escalation(session, conversation_id=conversation.id)
+    if opened is not None:
+        after.open_escalation_id, after.team = opened.id, opened.team
+    if conversation.csat_escalation_id is not None and await _record_csat(
+        session, message, conversation, deps
+    ):
+        return after
     decision: Decision | None = None
     judged: Judged | None = None
     if deps.analyzer is not None and message.text.strip():
         judged = await deps.analyzer.judge(message.text, previous_language=conversation.language)
         language = judged.signals.language
-        decision = await _judge(session, message, conversation, judged, deps)
+        if opened is not None and opened.status == EscalationStatus.ASSIGNED:
+            # A person owns the conversation: the bot stays silent; the signals still mark it.
+            _store_signals(message, judged, None)
+        else:
+            decision = await _judge(session, message, conversation, judged, deps, after=after)
     else:
         language = detect_language(message.text, previous=conversation.language)
+    if opened is not None and opened.status == EscalationStatus.ASSIGNED:
+        message.language = conversation.language = language
+        message.status = MessageStatus.FOR_AGENT
+        await session.commit()
+        return after
     if message.kind == EventKind.ATTACHMENT and not message.text:
         text = deps.responses.render(ATTACHMENT_RESPONSE, language)
         texts = [text] if text else []
     elif judged is not None and decision is not None and decision.escalate:
         name = _escalation_response(decision, judged.signals.urgency.reason_keys)
-        text = deps.responses.render(name, language)
-        texts = [text] if text else []
+        texts = [t for t in (deps.responses.render(name, language),) if t]
+        if not decision.critical and texts:
+            # One message: what happens, then when a person will reply.
+            when = _when_a_person_replies(
+                await records.open_escalation(session, conversation_id=conversation.id),
+                language,
+                deps,
+            )
+            texts = [
+                " ".join([texts[0], *when]) if language != "ja" else "".join([texts[0], *when])
+            ]
     else:
         try:
             texts, _ = await asyncio.gather(
@@ -163,6 +234,64 @@ async def _answer(
     conversation.language = language
     await records.add_replies(session, inbound=message, texts=parts, language=language)
     await session.commit()
+    return after
+
+
+async def _record_csat(
+    session: AsyncSession, message: Message, conversation: Conversation, deps: TurnDeps
+) -> bool:
+    """The bot asked for a 1-5 score after a person resolved the conversation. A reply that is
+    a score is recorded and thanked for; anything else is a new message for the bot."""
+    escalation_id = conversation.csat_escalation_id
+    conversation.csat_escalation_id = None
+    score = parse_score(message.text) if message.text else None
+    if score is None or escalation_id is None:
+        return False
+    escalation = await session.get(Escalation, escalation_id)
+    if escalation is not None:
+        escalation.csat_score = score
+        session.add(
+            EscalationEvent(
+                escalation_id=escalation_id, kind=HistoryKind.CSAT, detail={"score": score}
+            )
+        )
+    language = detect_language(message.text, previous=conversation.language)
+    thanks = deps.responses.render(CSAT_THANKS_RESPONSE, language)
+    message.language = language
+    await records.add_replies(
+        session, inbound=message, texts=[thanks] if thanks else [], language=language
+    )
+    await session.commit()
+    return True
+
+
+def _when_a_person_replies(
+    escalation: Escalation | None, language: str, deps: TurnDeps
+) -> list[str]:
+    """Tell the customer honestly when a person will reply: the due time of the escalation in
+    the team's hours, and whether the team is away now."""
+    if deps.handoff is None or escalation is None or escalation.due_at is None:
+        return []
+    config = deps.handoff.config
+    team = config.team(escalation.team)
+    calendar = reply_calendar(config, team, escalation.urgency)
+    now = utcnow()
+    when = describe_reply_time(
+        as_utc(escalation.due_at), now=now, language=language, time_zone=config.calendar.time_zone
+    )
+    name = REPLY_DUE_RESPONSE if calendar.is_open(now) else AFTER_HOURS_RESPONSE
+    text = deps.responses.render(name, language)
+    return [text.replace("{when}", when)] if text else []
+
+
+def _store_signals(message: Message, judged: Judged, decision: Decision | None) -> None:
+    signals = judged.signals.as_metadata()
+    signals["escalate"] = bool(decision and decision.escalate)
+    signals["escalation_reasons"] = list(decision.reasons) if decision else []
+    message.signals = signals
+    message.urgency = judged.signals.urgency.level.value
+    message.sentiment_score = judged.signals.sentiment.score
+    message.fallback = judged.fallback
 
 
 async def _judge(
@@ -171,6 +300,8 @@ async def _judge(
     conversation: Conversation,
     judged: Judged,
     deps: TurnDeps,
+    *,
+    after: AfterCommit,
 ) -> Decision:
     """Store the message's signals and apply the escalation policy to it."""
     history = await records.recent_turns(
@@ -182,25 +313,36 @@ async def _judge(
     decision = decide_escalation(
         judged.signals, fallback=judged.fallback, history=history, config=deps.policy
     )
-    signals = judged.signals.as_metadata()
-    signals["escalate"] = decision.escalate
-    signals["escalation_reasons"] = list(decision.reasons)
-    message.signals = signals
-    message.urgency = judged.signals.urgency.level.value
-    message.sentiment_score = judged.signals.sentiment.score
-    message.fallback = judged.fallback
+    _store_signals(message, judged, decision)
     if decision.escalate:
         if await records.open_escalation(session, conversation_id=conversation.id) is None:
-            session.add(
-                Escalation(
-                    conversation_id=conversation.id,
-                    message_id=message.id,
-                    reasons=list(decision.reasons),
-                    reason_keys=[str(k) for k in decision.reason_keys],
-                    urgency=judged.signals.urgency.level.value,
-                    sentiment=judged.signals.sentiment.label.value,
-                )
+            escalation = Escalation(
+                conversation_id=conversation.id,
+                message_id=message.id,
+                reasons=list(decision.reasons),
+                reason_keys=[str(k) for k in decision.reason_keys],
+                urgency=judged.signals.urgency.level.value,
+                sentiment=judged.signals.sentiment.label.value,
+                created_at=utcnow(),
             )
+            if deps.handoff is not None:
+                tier = (
+                    await deps.tier_of(conversation.channel, conversation.customer_id)
+                    if deps.tier_of is not None
+                    else None
+                )
+                plan(
+                    escalation,
+                    config=deps.handoff.config,
+                    urgency_reasons=list(judged.signals.urgency.reason_keys),
+                    intent=judged.signals.intent.name if judged.signals.intent else None,
+                    tier=tier,
+                    now=escalation.created_at,
+                )
+            session.add(escalation)
+            await session.flush()
+            after.new_escalation_id = escalation.id
+            session.add(EscalationEvent(escalation_id=escalation.id, kind=HistoryKind.CREATED))
         conversation.status = ConversationStatus.NEEDS_HUMAN
         log.info("conversation %s escalated: %s", conversation.id, "; ".join(decision.reasons))
     return decision

@@ -43,6 +43,7 @@ class MessageStatus(StrEnum):
     RECEIVED = "received"  # persisted and queued, not answered yet
     ANSWERED = "answered"  # the bot's replies are in the outbox
     DELETED = "deleted"  # the customer unsent it before it was answered: never answered
+    FOR_AGENT = "for_agent"  # a person owns the conversation: the bot stays silent
     # outbound
     PENDING = "pending"  # in the outbox, not accepted by the platform yet
     SENT = "sent"
@@ -66,6 +67,8 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.BOT)
     language: Mapped[str | None] = mapped_column(String(8))
     last_customer_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The resolved escalation whose satisfaction score (1-5) the bot asked for and awaits.
+    csat_escalation_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -141,6 +144,17 @@ class Escalation(Base):
     sentiment: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=EscalationStatus.WAITING)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Routing and service level (agent/handoff): the team, the CRM tier the priority counted,
+    # the intent the customer's message was read as, and when a person's first reply is due.
+    team: Mapped[str | None] = mapped_column(String(32))
+    tier: Mapped[str | None] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    csat_score: Mapped[int | None] = mapped_column(Integer)
 
 
 class SkippedWebhookItem(Base):

@@ -1,0 +1,1 @@
+"""The agent console: the web page support staff work escalated conversations from."""

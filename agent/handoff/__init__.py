@@ -1,0 +1,1 @@
+"""Human handoff: escalation queue, teams, business hours."""
