@@ -121,6 +121,8 @@ def make_settings(*, database_url: str, redis_url: str, **overrides: object) -> 
         "messenger_page_token": PAGE_TOKEN,
         "rasa_url": "http://rasa.test",
         "graph_api_base": "http://graph.test",
+        # Test clients speak plain HTTP to the app.
+        "console_secure_cookies": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
