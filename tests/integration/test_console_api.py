@@ -99,7 +99,7 @@ async def test_a_session_cookie_is_httponly_strict_and_csrf_guards_every_change(
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert token
         assert "secure" in page.headers["set-cookie"].lower()
-        # A Secure cookie is not sent back over plain HTTP: hand it over as a browser on HTTPS would.
+        # A Secure cookie is not sent back over plain HTTP: set it as an HTTPS browser would.
         client.cookies.set("console_login_csrf", token[1])
         response = await client.post(
             "/console/login",

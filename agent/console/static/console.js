@@ -121,9 +121,10 @@ function crmPanel(data, conversationId) {
     el("h3", {}, t.orders),
     el("ul", {}, crm.orders.map((o) => el("li", { testid: "crm-order" },
       `${o.number} · ${o.status} · ¥${o.total_jpy.toLocaleString()}`, o.tracking_number ? ` · ${o.carrier} ${o.tracking_number}` : ""))),
-    crm.notes.length ? el("ul", {}, crm.notes.map((n) => el("li", {}, `${n.author}: ${n.text}`))) : null,
-    crm.past_conversations.length ? [el("h3", {}, t.past_conversations),
-      el("ul", {}, crm.past_conversations.map((p) => el("li", {}, `${p.channel} · ${new Date(p.started_at).toLocaleDateString()} · ${p.summary}`)))] : null);
+    ...(crm.notes.length ? [el("h3", {}, t.notes),
+      el("ul", { testid: "crm-notes" }, crm.notes.map((n) => el("li", {}, `${n.author}: ${n.text}`)))] : []),
+    ...(crm.past_conversations.length ? [el("h3", {}, t.past_conversations),
+      el("ul", {}, crm.past_conversations.map((p) => el("li", {}, `${p.channel} · ${new Date(p.started_at).toLocaleDateString()} · ${p.summary}`)))] : []));
   return panel;
 }
 
