@@ -94,14 +94,19 @@ class EscalationQueue:
 
     async def add(self, item: QueueItem) -> None:
         """Index a waiting (or, when rebuilding, an assigned) escalation."""
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(redis_keys.escalation_key(item.id), mapping=dict(item.to_hash()))  # type: ignore[arg-type]
-        if item.status == "waiting":
-            pipe.zadd(redis_keys.waiting_key(item.team), {str(item.id): item.rank})
-            pipe.sadd(redis_keys.HANDOFF_TEAMS, item.team)
-        elif item.assignee_id is not None:
-            pipe.sadd(redis_keys.owned_key(item.assignee_id), str(item.id))
-        await pipe.execute()
+        await self.add_many([item])
+
+    async def add_many(self, items: Sequence[QueueItem], *, chunk: int = 1000) -> None:
+        for start in range(0, len(items), chunk):
+            pipe = self._redis.pipeline(transaction=True)
+            for item in items[start : start + chunk]:
+                pipe.hset(redis_keys.escalation_key(item.id), mapping=item.to_hash())  # type: ignore[arg-type]
+                if item.status == "waiting":
+                    pipe.zadd(redis_keys.waiting_key(item.team), {str(item.id): item.rank})
+                    pipe.sadd(redis_keys.HANDOFF_TEAMS, item.team)
+                elif item.assignee_id is not None:
+                    pipe.sadd(redis_keys.owned_key(item.assignee_id), str(item.id))
+            await pipe.execute()
 
     async def claim(
         self, escalation_id: int, *, team: str, staff_id: int, capacity: int

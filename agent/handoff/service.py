@@ -117,8 +117,7 @@ class HandoffService:
                 )
             ).all()
         await self.queue.clear()
-        for escalation, conversation in rows:
-            await self.queue.add(queue_item(escalation, conversation, self.config))
+        await self.queue.add_many([queue_item(e, c, self.config) for e, c in rows])
         return len(rows)
 
     # --- people ------------------------------------------------------------------------------
