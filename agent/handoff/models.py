@@ -47,6 +47,7 @@ class Staff(Base):
 
 class EventKind(StrEnum):
     CREATED = "created"
+    UPGRADED = "upgraded"  # a later message made it more urgent
     CLAIMED = "claimed"
     RELEASED = "released"  # back to the queue (agent went offline, or gave it back)
     TRANSFERRED = "transferred"

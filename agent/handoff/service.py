@@ -56,6 +56,41 @@ def plan(
     escalation.due_at = due_at(config, team, urgency=escalation.urgency, since=now).astimezone(UTC)
 
 
+URGENCY_ORDER = ("low", "normal", "high", "critical")
+
+
+def raise_urgency(
+    escalation: Escalation,
+    *,
+    config: HandoffConfig,
+    urgency: str,
+    reasons: list[str],
+    reason_keys: list[str],
+    urgency_reasons: list[str],
+    now: datetime,
+) -> bool:
+    """A later message of a conversation already waiting for a person is more urgent (asked for
+    a person, then a child swallowed the product): the escalation takes the higher urgency, its
+    reasons, an earlier due time and, if nobody has it yet, the team for the new reason.
+    Returns whether anything changed."""
+    if URGENCY_ORDER.index(urgency) <= URGENCY_ORDER.index(escalation.urgency):
+        return False
+    escalation.urgency = urgency
+    escalation.reasons = [*escalation.reasons, *(r for r in reasons if r not in escalation.reasons)]
+    escalation.reason_keys = [
+        *escalation.reason_keys,
+        *(k for k in reason_keys if k not in escalation.reason_keys),
+    ]
+    team = config.team(escalation.team)
+    if escalation.status == EscalationStatus.WAITING:
+        team = route(config, urgency_reasons=urgency_reasons, intent=escalation.intent)
+        escalation.team = team.key
+    due = due_at(config, team, urgency=urgency, since=now).astimezone(UTC)
+    if escalation.due_at is None or due < as_utc(escalation.due_at):
+        escalation.due_at = due
+    return True
+
+
 def queue_item(
     escalation: Escalation, conversation: Conversation, config: HandoffConfig
 ) -> QueueItem:
@@ -97,6 +132,22 @@ class HandoffService:
         """Put a committed escalation in the working index and tell the consoles."""
         async with self.sessions() as session:
             escalation, conversation = await self._load(session, escalation_id)
+        await self.queue.add(queue_item(escalation, conversation, self.config))
+        await publish(
+            self.redis,
+            ConsoleEvent.ESCALATED,
+            conversation_id=conversation.id,
+            escalation_id=escalation.id,
+            team=escalation.team,
+        )
+
+    async def reindex(self, escalation_id: int, *, previous_team: str | None) -> None:
+        """An escalation whose team, urgency or due time changed: its place in the index."""
+        async with self.sessions() as session:
+            escalation, conversation = await self._load(session, escalation_id)
+        await self.queue.remove(
+            escalation_id, team=previous_team or self.config.default_team, staff_id=None
+        )
         await self.queue.add(queue_item(escalation, conversation, self.config))
         await publish(
             self.redis,

@@ -21,7 +21,7 @@ from agent.handoff.events import ConsoleEvent, publish
 from agent.handoff.models import EscalationEvent
 from agent.handoff.models import EventKind as HistoryKind
 from agent.handoff.routing import reply_calendar
-from agent.handoff.service import HandoffService, plan
+from agent.handoff.service import HandoffService, plan, raise_urgency
 from agent.nlg.responses import Responses
 from agent.records import service as records
 from agent.records.models import (
@@ -48,6 +48,7 @@ ATTACHMENT_RESPONSE = "utter_attachment"
 ESCALATED_RESPONSE = "utter_escalated"
 HANDOFF_RESPONSE = "utter_handoff"
 REPLY_DUE_RESPONSE = "utter_reply_due"
+STILL_WAITING_RESPONSE = "utter_still_with_team"
 AFTER_HOURS_RESPONSE = "utter_after_hours"
 CSAT_THANKS_RESPONSE = "utter_csat_thanks"
 # The brand's safe holding replies for critical messages, by what made them critical: the bot
@@ -81,6 +82,7 @@ class AfterCommit:
     new_escalation_id: int | None = None
     open_escalation_id: int | None = None
     team: str | None = None
+    raised: bool = False  # the open escalation became more urgent
 
 
 class SendClient(Protocol):
@@ -145,6 +147,8 @@ async def _tell_handoff(after: AfterCommit, conversation_id: int, deps: TurnDeps
         return
     if after.new_escalation_id is not None:
         await deps.handoff.index(after.new_escalation_id)
+    elif after.raised and after.open_escalation_id is not None:
+        await deps.handoff.reindex(after.open_escalation_id, previous_team=after.team)
     elif after.open_escalation_id is not None:
         await publish(
             deps.handoff.redis,
@@ -171,14 +175,11 @@ async def _answer(
     if deps.analyzer is not None and message.text.strip():
         judged = await deps.analyzer.judge(message.text, previous_language=conversation.language)
         language = judged.signals.language
-        if opened is not None and opened.status == EscalationStatus.ASSIGNED:
-            # A person owns the conversation: the bot stays silent; the signals still mark it.
-            _store_signals(message, judged, None)
-        else:
-            decision = await _judge(session, message, conversation, judged, deps, after=after)
+        decision = await _judge(session, message, conversation, judged, deps, after=after)
     else:
         language = detect_language(message.text, previous=conversation.language)
     if opened is not None and opened.status == EscalationStatus.ASSIGNED:
+        # A person owns the conversation: the bot stays silent; the signals still mark it.
         message.language = conversation.language = language
         message.status = MessageStatus.FOR_AGENT
         await session.commit()
@@ -187,7 +188,9 @@ async def _answer(
         text = deps.responses.render(ATTACHMENT_RESPONSE, language)
         texts = [text] if text else []
     elif judged is not None and decision is not None and decision.escalate:
-        name = _escalation_response(decision, judged.signals.urgency.reason_keys)
+        name = _escalation_response(
+            decision, judged.signals.urgency.reason_keys, already_waiting=opened is not None
+        )
         texts = [t for t in (deps.responses.render(name, language),) if t]
         if not decision.critical and texts:
             # One message: what happens, then when a person will reply.
@@ -315,7 +318,26 @@ async def _judge(
     )
     _store_signals(message, judged, decision)
     if decision.escalate:
-        if await records.open_escalation(session, conversation_id=conversation.id) is None:
+        opened = await records.open_escalation(session, conversation_id=conversation.id)
+        if opened is not None and deps.handoff is not None:
+            after.raised = raise_urgency(
+                opened,
+                config=deps.handoff.config,
+                urgency=judged.signals.urgency.level.value,
+                reasons=list(decision.reasons),
+                reason_keys=[str(k) for k in decision.reason_keys],
+                urgency_reasons=list(judged.signals.urgency.reason_keys),
+                now=utcnow(),
+            )
+            if after.raised:
+                session.add(
+                    EscalationEvent(
+                        escalation_id=opened.id,
+                        kind=HistoryKind.UPGRADED,
+                        detail={"urgency": opened.urgency, "message_id": message.id},
+                    )
+                )
+        if opened is None:
             escalation = Escalation(
                 conversation_id=conversation.id,
                 message_id=message.id,
@@ -348,8 +370,12 @@ async def _judge(
     return decision
 
 
-def _escalation_response(decision: Decision, urgency_keys: tuple[str, ...]) -> str:
+def _escalation_response(
+    decision: Decision, urgency_keys: tuple[str, ...], *, already_waiting: bool
+) -> str:
     if not decision.critical:
+        if already_waiting:
+            return STILL_WAITING_RESPONSE
         asked = decision.reason_keys == (Reason.ASKED_FOR_PERSON,)
         return HANDOFF_RESPONSE if asked else ESCALATED_RESPONSE
     return next(

@@ -269,3 +269,35 @@ async def test_replying_needs_the_conversation_claimed(handoff: HandoffService) 
     agent = await make_staff(handoff, "x@tsuyu.example", teams=["orders_shipping"])
     with pytest.raises(Conflict, match="claim"):
         await handoff.reply(agent, escalation.conversation_id, text="hi", request_id="r-000002")
+
+
+async def test_a_critical_message_in_a_waiting_conversation_makes_it_critical(
+    harness: Harness, handoff: HandoffService
+) -> None:
+    harness.rasa["parse"] = parse_as("human_handoff")
+    await harness.deliver(message_event("m_1", "can I speak to someone please"))
+    await harness.worker.run_once()
+    async with handoff.sessions() as session:
+        [before] = (await session.execute(select(Escalation))).scalars()
+    assert before.urgency in ("normal", "low") and before.team == "orders_shipping"
+
+    harness.rasa["parse"] = parse_as("complaint")
+    await harness.deliver(message_event("m_2", "my daughter just swallowed some of the toner"))
+    await harness.worker.run_once()
+    replies = await harness.sent_texts()
+    assert "119" in replies[-1]  # the safety holding reply, not "added to your conversation"
+    after = await _escalation(handoff, before.id)
+    assert after.urgency == "critical" and after.team == "product_safety"
+    assert after.due_at is not None
+    assert as_utc(after.due_at) - as_utc(after.created_at) < timedelta(minutes=16)
+    assert len(after.reasons) == 2
+    waiting, _ = await handoff.queue.waiting(["product_safety"])
+    assert [item.id for item in waiting] == [before.id]
+    assert (await handoff.queue.waiting(["orders_shipping"]))[1] == 0
+
+    harness.rasa["parse"] = parse_as("human_handoff")
+    await harness.deliver(message_event("m_3", "hello? anyone?"))
+    await harness.worker.run_once()
+    assert "added this to your conversation" in (await harness.sent_texts())[-1]
+    async with handoff.sessions() as session:
+        assert len((await session.execute(select(Escalation))).scalars().all()) == 1
