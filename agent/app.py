@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from agent.errors import (
     RasaUnavailable,
     WebhookError,
 )
+from agent.handoff.presence import sweep_forever
 from agent.inbox.routes import router as webhook_router
 from agent.nlg.routes import router as nlg_router
 from agent.runtime import Runtime, build_runtime
@@ -45,9 +47,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # flush loses no escalation.
         rebuilt = await runtime.handoff().rebuild()
         log.info("escalation queue rebuilt from SQL: %d open", rebuilt)
+        sweeper = asyncio.create_task(
+            sweep_forever(runtime.handoff(), every_s=settings.console_absent_after_s)
+        )
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await runtime.close()
 
     app = FastAPI(title="Tsuyu Botanicals DM agent", lifespan=lifespan)

@@ -36,3 +36,8 @@ CONSOLE_EVENTS = "agent:console:events"  # pub/sub channel of what the console s
 
 def console_session_key(token_hash: str) -> str:
     return f"agent:console:session:{token_hash}"
+
+
+def console_seen_key(staff_id: int) -> str:
+    """Present while the person has the console open (refreshed by its live connection)."""
+    return f"agent:console:seen:{staff_id}"

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # turned off for plain-HTTP local use.
     console_session_ttl_s: int = Field(default=8 * 3600, ge=60)
     console_secure_cookies: bool = True
+    # A person whose console has been closed this long is set offline (their conversations go
+    # back to the queue).
+    console_absent_after_s: int = Field(default=120, ge=30)
     # Create the demo brand's staff accounts and CRM customers (`python -m agent seed-demo`).
     demo_data: bool = True
     # The analyze API: longest text judged, most items per batch.

@@ -40,6 +40,7 @@ from agent.crm.types import Identity
 from agent.errors import Conflict, LoginRequired, NotAllowed, NotFound
 from agent.handoff.events import ConsoleEvent, publish
 from agent.handoff.models import EscalationEvent, Note, Presence, Staff
+from agent.handoff.presence import mark_seen
 from agent.handoff.service import HandoffService
 from agent.records.models import Conversation, Escalation, Message, utcnow
 from agent.runtime import Runtime
@@ -120,6 +121,11 @@ async def login(
     if staff is None:
         return RedirectResponse("/console/login?error=1", status_code=303)
     token, _ = await _store(request).create(staff.id)
+    await mark_seen(
+        _runtime(request).redis,
+        staff.id,
+        absent_after_s=_runtime(request).settings.console_absent_after_s,
+    )
     response = RedirectResponse("/console", status_code=303)
     _set_cookie(request, response, SESSION_COOKIE, token, max_age=None)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
@@ -428,6 +434,7 @@ async def events(request: Request, who: CallerDep) -> StreamingResponse:
     """Server-sent events: what changed, for the person's teams. The page then re-reads."""
     runtime = _runtime(request)
     staff = who.staff
+    absent_after_s = runtime.settings.console_absent_after_s
 
     async def stream() -> AsyncIterator[bytes]:
         pubsub = runtime.redis.pubsub()
@@ -435,6 +442,7 @@ async def events(request: Request, who: CallerDep) -> StreamingResponse:
         try:
             yield b"retry: 2000\n: connected\n\n"
             while not await request.is_disconnected():
+                await mark_seen(runtime.redis, staff.id, absent_after_s=absent_after_s)
                 message = await pubsub.get_message(
                     ignore_subscribe_messages=True, timeout=_KEEPALIVE_S
                 )

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from agent.errors import Conflict, NotAllowed
-from agent.handoff.models import EscalationEvent, Presence, Role
+from agent.handoff.models import EscalationEvent, Presence, Role, Staff
+from agent.handoff.presence import mark_seen, sweep_absent
 from agent.handoff.queue import QueueItem
 from agent.handoff.service import HandoffService
 from agent.records.models import (
@@ -301,3 +302,19 @@ async def test_a_critical_message_in_a_waiting_conversation_makes_it_critical(
     assert "added this to your conversation" in (await harness.sent_texts())[-1]
     async with handoff.sessions() as session:
         assert len((await session.execute(select(Escalation))).scalars().all()) == 1
+
+
+async def test_a_person_whose_console_is_gone_is_set_offline_and_their_work_requeued(
+    harness: Harness, handoff: HandoffService
+) -> None:
+    escalation = await make_escalation(handoff, "9901")
+    gone = await make_staff(handoff, "gone@tsuyu.example", teams=["orders_shipping"])
+    here = await make_staff(handoff, "here@tsuyu.example", teams=["orders_shipping"])
+    await handoff.claim(gone, escalation.id)
+    await mark_seen(harness.runtime.redis, here.id, absent_after_s=60)
+    assert await sweep_absent(handoff) == [gone.id]
+    assert (await _escalation(handoff, escalation.id)).status == EscalationStatus.WAITING
+    async with handoff.sessions() as session:
+        presences = {s.email: s.presence for s in (await session.execute(select(Staff))).scalars()}
+    assert presences == {"gone@tsuyu.example": "offline", "here@tsuyu.example": "online"}
+    assert await sweep_absent(handoff) == []
