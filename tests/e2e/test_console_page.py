@@ -78,4 +78,16 @@ def test_an_agent_works_a_critical_dm_from_arrival_to_satisfaction_score(
     assert "Thank you for your rating" in customer.wait_replies(4)[3]
     page.reload()
     expect(page.get_by_test_id("escalation")).to_contain_text("5/5")
+
+    # The console speaks Japanese to this agent; one click switches it to English, and back.
+    expect(page.get_by_test_id("resolve")).to_have_count(0)
+    expect(page.get_by_test_id("back")).to_have_text("キューに戻る")
+    page.get_by_test_id("lang-toggle").click()
+    expect(page.get_by_test_id("back")).to_have_text("Back to the queue")
+    page.get_by_test_id("lang-toggle").click()
+    expect(page.get_by_test_id("back")).to_have_text("キューに戻る")
+    page.get_by_test_id("logout").click()
+    expect(page).to_have_url(re.compile(r"/console/login$"))
+    page.goto(f"{stack.app_url}/console")
+    expect(page).to_have_url(re.compile(r"/console/login$"))
     page.close()

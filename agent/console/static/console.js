@@ -4,6 +4,8 @@
 let me = null;
 let t = {};
 let refreshTimer = null;
+// What the person is typing survives the live re-renders.
+const drafts = { reply: "", note: "" };
 const main = document.getElementById("main");
 
 function el(tag, attrs = {}, ...children) {
@@ -152,17 +154,21 @@ async function renderConversation(id) {
   if (esc && esc.status === "waiting") {
     left.append(el("button", { testid: "claim", onclick: () => act(`/escalations/${esc.id}/claim`, {}) }, t.claim));
   } else if (mineNow) {
-    const box = el("textarea", { placeholder: t.reply_placeholder, testid: "reply-text" });
+    const box = el("textarea", { placeholder: t.reply_placeholder, testid: "reply-text",
+      oninput: () => { drafts.reply = box.value; } });
+    box.value = drafts.reply;
     const snippets = el("select", { testid: "snippets", onchange: () => {
       const s = data.snippets.find((x) => x.key === snippets.value);
-      if (s) box.value = (box.value ? box.value + "\n" : "") + s.text;
+      if (s) box.value = drafts.reply = (box.value ? box.value + "\n" : "") + s.text;
       snippets.value = "";
     } }, el("option", { value: "" }, t.snippets), data.snippets.map((s) => el("option", { value: s.key }, s.title)));
     left.append(el("div", { class: "panel" }, snippets, box,
       el("button", { testid: "send-reply", disabled: !w.can_reply, onclick: async () => {
-        if (!box.value.trim()) return;
-        const result = await act(`/conversations/${id}/reply`, { text: box.value, request_id: crypto.randomUUID() });
-        if (result) box.value = "";
+        const text = box.value;
+        if (!text.trim()) return;
+        drafts.reply = "";
+        const result = await act(`/conversations/${id}/reply`, { text, request_id: crypto.randomUUID() });
+        if (!result) drafts.reply = text;
       } }, t.reply)));
   } else if (esc && esc.status === "assigned") {
     left.append(el("p", {}, t.claim_first));
@@ -180,11 +186,15 @@ async function renderConversation(id) {
         team: team.value || null, staff_id: person.value ? Number(person.value) : null }) }, t.transfer)));
   }
   right.append(crmPanel(data, id));
-  const note = el("textarea", { placeholder: t.note_placeholder, testid: "note-text" });
+  const note = el("textarea", { placeholder: t.note_placeholder, testid: "note-text",
+    oninput: () => { drafts.note = note.value; } });
+  note.value = drafts.note;
   right.append(el("div", { class: "panel", testid: "notes" }, el("h2", {}, t.notes),
     el("ul", {}, data.notes.map((n) => el("li", { testid: "note" }, `${n.author}: ${n.text}`))), note,
     el("button", { testid: "add-note", onclick: async () => {
-      if (note.value.trim() && await act(`/conversations/${id}/notes`, { text: note.value })) note.value = "";
+      const text = note.value;
+      drafts.note = "";
+      if (text.trim() && !await act(`/conversations/${id}/notes`, { text })) drafts.note = text;
     } }, t.add_note)));
   right.append(el("div", { class: "panel", testid: "history" }, el("h2", {}, t.history),
     el("ul", {}, data.history.map((h) => el("li", {}, `${new Date(h.created_at).toLocaleString()} · ${h.kind}${h.actor ? " · " + h.actor : ""}`)))));
@@ -198,8 +208,17 @@ function conversationId() {
 }
 
 async function render() {
+  // A live update must not take the cursor away from someone typing.
+  const active = document.activeElement;
+  const focused = active && active.dataset ? active.dataset.testid : null;
+  const caret = focused && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null;
   const id = conversationId();
   if (id) await renderConversation(id); else await renderQueue();
+  const again = focused ? main.querySelector(`[data-testid="${focused}"]`) : null;
+  if (again) {
+    again.focus();
+    if (caret && again.setSelectionRange) again.setSelectionRange(caret[0], caret[1]);
+  }
 }
 
 function scheduleRender() {
