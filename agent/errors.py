@@ -14,7 +14,8 @@ AgentError
     ├── LoginRequired            401
     ├── NotAllowed               403: another team's conversation, a bad CSRF token
     ├── NotFound                 404
-    └── Conflict                 409: claimed by someone else, at capacity, already closed
+    └── Conflict                 409: claimed by someone else, already closed
+        └── CannotTakeMore       409: at capacity, or not online
 """
 
 from __future__ import annotations
@@ -107,3 +108,7 @@ class Conflict(ConsoleError):
     """The state moved on: claimed by someone else, at capacity, already resolved."""
 
     status_code = 409
+
+
+class CannotTakeMore(Conflict):
+    """The person is at capacity or not online: no claim of theirs can succeed now."""

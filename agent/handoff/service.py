@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.errors import Conflict, NotAllowed, NotFound
+from agent.errors import CannotTakeMore, Conflict, NotAllowed, NotFound
 from agent.handoff.config import HandoffConfig
 from agent.handoff.events import ConsoleEvent, publish
 from agent.handoff.models import EscalationEvent, EventKind, Presence, Staff
@@ -221,7 +221,7 @@ class HandoffService:
         """Take a waiting escalation. Of many people claiming it at once, exactly one gets it;
         the others get Conflict."""
         if staff.presence != Presence.ONLINE:
-            raise Conflict("set yourself online to take conversations")
+            raise CannotTakeMore("set yourself online to take conversations")
         async with self.sessions() as session:
             escalation, _ = await self._load(session, escalation_id)
         if not staff.sees_team(escalation.team):
@@ -233,7 +233,7 @@ class HandoffService:
             capacity=staff.capacity,
         )
         if result is ClaimResult.FULL:
-            raise Conflict(f"you already have {staff.capacity} open conversations")
+            raise CannotTakeMore(f"you already have {staff.capacity} open conversations")
         if result is ClaimResult.TAKEN:
             raise Conflict("someone else has taken this conversation")
         now = utcnow()
@@ -273,9 +273,9 @@ class HandoffService:
                 return None
             try:
                 await self.claim(staff, items[0].id)
-            except Conflict as exc:
-                if "open conversations" in str(exc) or "online" in str(exc):
-                    raise
+            except CannotTakeMore:
+                raise
+            except Conflict:
                 continue
             return items[0].id
         return None
@@ -306,6 +306,8 @@ class HandoffService:
                 target = await session.get(Staff, to_staff_id)
                 if target is None:
                     raise NotFound(f"no staff member {to_staff_id}")
+                if target.presence == Presence.OFFLINE:
+                    raise Conflict(f"{target.name} is offline")
                 to_team = to_team or (
                     from_team if target.sees_team(from_team) else (target.teams or [from_team])[0]
                 )

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from agent.errors import Conflict, NotAllowed
+from agent.errors import CannotTakeMore, Conflict, NotAllowed
 from agent.handoff.models import EscalationEvent, Presence, Role, Staff
 from agent.handoff.presence import mark_seen, sweep_absent
 from agent.handoff.queue import QueueItem
@@ -318,3 +318,30 @@ async def test_a_person_whose_console_is_gone_is_set_offline_and_their_work_requ
         presences = {s.email: s.presence for s in (await session.execute(select(Staff))).scalars()}
     assert presences == {"gone@tsuyu.example": "offline", "here@tsuyu.example": "online"}
     assert await sweep_absent(handoff) == []
+
+
+async def test_take_next_gives_the_most_urgent_of_the_persons_teams(
+    handoff: HandoffService,
+) -> None:
+    await make_escalation(handoff, "9801", urgency="normal", urgency_reasons=())
+    urgent = await make_escalation(handoff, "9802", urgency="high")
+    other_team = await make_escalation(
+        handoff, "9803", urgency="critical", urgency_reasons=("press",)
+    )
+    agent = await make_staff(handoff, "next@tsuyu.example", teams=["orders_shipping"], capacity=1)
+    assert await handoff.claim_next(agent) == urgent.id  # press & PR's is not theirs
+    with pytest.raises(CannotTakeMore):
+        await handoff.claim_next(agent)
+    assert (await _escalation(handoff, other_team.id)).status == EscalationStatus.WAITING
+
+
+async def test_a_transfer_to_someone_offline_is_refused(handoff: HandoffService) -> None:
+    escalation = await make_escalation(handoff, "9701")
+    agent = await make_staff(handoff, "t1@tsuyu.example", teams=["orders_shipping"])
+    offline = await make_staff(
+        handoff, "t2@tsuyu.example", teams=["orders_shipping"], presence=Presence.OFFLINE
+    )
+    await handoff.claim(agent, escalation.id)
+    with pytest.raises(Conflict, match="offline"):
+        await handoff.transfer(agent, escalation.id, to_staff_id=offline.id)
+    assert (await _escalation(handoff, escalation.id)).assignee_id == agent.id
