@@ -35,7 +35,15 @@ def normalise_email(value: str) -> str:
 
 def normalise_postcode(value: str) -> str:
     """Without the postal mark, spaces and dashes: "〒150-0001", "１５０ー０００１" → "1500001"."""
-    return _POSTCODE_NOISE.sub("", unicodedata.normalize("NFKC", value))
+    # Repeated until stable: removing a space can bring a letter and a combining mark together
+    # ("U ̈" → "Ü"), and normalising twice must give what normalising once gave.
+    current = value
+    for _ in range(4):
+        cleaned = _POSTCODE_NOISE.sub("", unicodedata.normalize("NFKC", current))
+        if cleaned == current:
+            break
+        current = cleaned
+    return current
 
 
 class DisclosureDecision(StrEnum):

@@ -9,6 +9,9 @@ import httpx
 from agent.errors import RasaGaveNoReply, RasaUnavailable
 from agent.signals.types import Intent
 
+# The key under which the NLG endpoint hands Rasa's parse back with each reply.
+PARSE_KEY = "agent_parse"
+
 
 class RasaClient:
     def __init__(self, http: httpx.AsyncClient, *, base_url: str, token: str | None = None) -> None:
@@ -18,6 +21,15 @@ class RasaClient:
 
     async def converse(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[str]:
         """The bot's reply texts to one customer message. Raises RasaUnavailable to retry later."""
+        texts, _ = await self.converse_and_read(sender=sender, text=text, metadata=metadata)
+        return texts
+
+    async def converse_and_read(
+        self, *, sender: str, text: str, metadata: dict[str, Any]
+    ) -> tuple[list[str], Intent | None]:
+        """The bot's replies and how Rasa read the message, from one pass: the app's NLG
+        endpoint adds the parse to each reply as a `custom` item (agent/nlg/routes.py).
+        The intent is None when the reply carried no parse."""
         try:
             response = await self._http.post(
                 f"{self._base}/webhooks/rest/webhook",
@@ -36,7 +48,7 @@ class RasaClient:
         texts = [str(item["text"]) for item in items if isinstance(item, dict) and item.get("text")]
         if not texts:
             raise RasaGaveNoReply("Rasa answered with no message")
-        return texts
+        return texts, _parse_of(items)
 
     async def parse(self, text: str) -> Intent:
         """Rasa's reading of `text` (`/model/parse`). FAQs come back as their retrieval key with
@@ -78,3 +90,15 @@ def intent_from_parse(result: dict[str, Any]) -> Intent:
     if key:
         return Intent(name=str(key), confidence=round(float(chosen.get("confidence") or 0.0), 4))
     return Intent(name=name, confidence=round(confidence, 4))
+
+
+def _parse_of(items: list[Any]) -> Intent | None:
+    for item in items:
+        custom = item.get("custom") if isinstance(item, dict) else None
+        parse = custom.get(PARSE_KEY) if isinstance(custom, dict) else None
+        if isinstance(parse, dict):
+            try:
+                return intent_from_parse(parse)
+            except (ValueError, TypeError):
+                return None
+    return None

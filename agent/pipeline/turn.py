@@ -34,8 +34,9 @@ from agent.records.models import (
     as_utc,
     utcnow,
 )
-from agent.signals.analyzer import Analyzer, Judged
+from agent.signals.analyzer import Analyzer, Judged, Reading
 from agent.signals.language import detect_language
+from agent.signals.types import Intent, TurnRecord
 from agent.window.rules import Author, decide
 from connectors.events import Channel, EventKind
 from connectors.instagram.limits import split_for_instagram
@@ -170,15 +171,28 @@ async def _answer(
         session, message, conversation, deps
     ):
         return after
+    owned = opened is not None and opened.status == EscalationStatus.ASSIGNED
     decision: Decision | None = None
     judged: Judged | None = None
+    reading: Reading | None = None
     if deps.analyzer is not None and message.text.strip():
-        judged = await deps.analyzer.judge(message.text, previous_language=conversation.language)
-        language = judged.signals.language
-        decision = await _judge(session, message, conversation, judged, deps, after=after)
+        reading = await deps.analyzer.read(message.text, previous_language=conversation.language)
+        language = reading.provisional.signals.language
+        history = await _history(session, message, deps)
+        early = decide_escalation(
+            reading.provisional.signals, fallback=False, history=history, config=deps.policy
+        )
+        if early.escalate or owned:
+            # Rasa will not answer this one (a person will): its reading is still asked for,
+            # for the record, the console and the routing.
+            judged = deps.analyzer.complete(reading, await deps.rasa.parse(message.text))
+            decision = await _judge(
+                session, message, conversation, judged, deps, history=history, after=after
+            )
     else:
+        history = []
         language = detect_language(message.text, previous=conversation.language)
-    if opened is not None and opened.status == EscalationStatus.ASSIGNED:
+    if owned:
         # A person owns the conversation: the bot stays silent; the signals still mark it.
         message.language = conversation.language = language
         message.status = MessageStatus.FOR_AGENT
@@ -188,56 +202,106 @@ async def _answer(
         text = deps.responses.render(ATTACHMENT_RESPONSE, language)
         texts = [text] if text else []
     elif judged is not None and decision is not None and decision.escalate:
-        name = _escalation_response(
-            decision, judged.signals.urgency.reason_keys, already_waiting=opened is not None
+        texts = await _escalation_reply(
+            session, conversation, judged, decision, deps, opened=opened
         )
-        texts = [t for t in (deps.responses.render(name, language),) if t]
-        if not decision.critical and texts:
-            # One message: what happens, then when a person will reply.
-            when = _when_a_person_replies(
-                await records.open_escalation(session, conversation_id=conversation.id),
-                language,
-                deps,
-            )
-            texts = [
-                " ".join([texts[0], *when]) if language != "ja" else "".join([texts[0], *when])
-            ]
     else:
-        try:
-            texts, _ = await asyncio.gather(
-                deps.rasa.converse(
-                    sender=rasa_sender(conversation),
-                    text=text_for_rasa(message),
-                    metadata={
-                        **(message.signals or {}),
-                        "channel": conversation.channel,
-                        "language": language,
-                        "customer_id": conversation.customer_id,
-                        "account_id": conversation.account_id,
-                        "message_id": message.id,
-                    },
-                ),
-                _show_activity(deps.client(conversation), conversation.customer_id),
+        texts, intent = await _converse(
+            session, message, conversation, deps, reading=reading, language=language
+        )
+        if reading is not None and deps.analyzer is not None:
+            if intent is None:  # the reply did not carry Rasa's reading: ask for it
+                intent = await deps.rasa.parse(message.text)
+            judged = deps.analyzer.complete(reading, intent)
+            decision = await _judge(
+                session, message, conversation, judged, deps, history=history, after=after
             )
-        except RasaGaveNoReply as exc:
-            message.attempts += 1
-            if message.attempts < MAX_EMPTY_REPLIES:
-                await session.commit()
-                raise
-            log.error(
-                "message %s: %s after %d attempts; left unanswered",
-                message.id,
-                exc,
-                message.attempts,
-            )
-            message.error = f"{exc} ({message.attempts} attempts)"
-            texts = []
+            if decision.escalate:
+                # Asked for a person, or the bot could not answer twice: Rasa's reply is
+                # replaced by the handoff.
+                texts = await _escalation_reply(
+                    session, conversation, judged, decision, deps, opened=opened
+                )
     parts = [part for text in texts for part in split_for_channel(conversation.channel, text)]
     message.language = language
     conversation.language = language
     await records.add_replies(session, inbound=message, texts=parts, language=language)
     await session.commit()
     return after
+
+
+async def _history(session: AsyncSession, message: Message, deps: TurnDeps) -> list[TurnRecord]:
+    return await records.recent_turns(
+        session,
+        conversation_id=message.conversation_id,
+        before_id=message.id,
+        limit=max(deps.policy.sentiment_window, deps.policy.fallbacks_in_a_row),
+    )
+
+
+async def _converse(
+    session: AsyncSession,
+    message: Message,
+    conversation: Conversation,
+    deps: TurnDeps,
+    *,
+    reading: Reading | None,
+    language: str,
+) -> tuple[list[str], Intent | None]:
+    """Rasa's answer and its reading of the message, in one pass."""
+    signals = reading.provisional.signals.as_metadata() if reading is not None else {}
+    try:
+        (texts, intent), _ = await asyncio.gather(
+            deps.rasa.converse_and_read(
+                sender=rasa_sender(conversation),
+                text=text_for_rasa(message),
+                metadata={
+                    **signals,
+                    "channel": conversation.channel,
+                    "language": language,
+                    "customer_id": conversation.customer_id,
+                    "account_id": conversation.account_id,
+                    "message_id": message.id,
+                },
+            ),
+            _show_activity(deps.client(conversation), conversation.customer_id),
+        )
+    except RasaGaveNoReply as exc:
+        message.attempts += 1
+        if message.attempts < MAX_EMPTY_REPLIES:
+            await session.commit()
+            raise
+        log.error(
+            "message %s: %s after %d attempts; left unanswered", message.id, exc, message.attempts
+        )
+        message.error = f"{exc} ({message.attempts} attempts)"
+        return [], None
+    return texts, intent
+
+
+async def _escalation_reply(
+    session: AsyncSession,
+    conversation: Conversation,
+    judged: Judged,
+    decision: Decision,
+    deps: TurnDeps,
+    *,
+    opened: Escalation | None,
+) -> list[str]:
+    language = judged.signals.language
+    name = _escalation_response(
+        decision, judged.signals.urgency.reason_keys, already_waiting=opened is not None
+    )
+    texts = [t for t in (deps.responses.render(name, language),) if t]
+    if not decision.critical and texts:
+        # One message: what happens, then when a person will reply.
+        when = _when_a_person_replies(
+            await records.open_escalation(session, conversation_id=conversation.id),
+            language,
+            deps,
+        )
+        texts = [" ".join([texts[0], *when]) if language != "ja" else "".join([texts[0], *when])]
+    return texts
 
 
 async def _record_csat(
@@ -304,15 +368,10 @@ async def _judge(
     judged: Judged,
     deps: TurnDeps,
     *,
+    history: list[TurnRecord],
     after: AfterCommit,
 ) -> Decision:
     """Store the message's signals and apply the escalation policy to it."""
-    history = await records.recent_turns(
-        session,
-        conversation_id=conversation.id,
-        before_id=message.id,
-        limit=max(deps.policy.sentiment_window, deps.policy.fallbacks_in_a_row),
-    )
     decision = decide_escalation(
         judged.signals, fallback=judged.fallback, history=history, config=deps.policy
     )

@@ -50,6 +50,17 @@ class Judged:
     fallback: bool  # the bot cannot answer this itself (NLU fallback or an unsure FAQ)
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A message read before its intent is known: language, sentiment and the urgency the rules
+    and the model give. `complete` adds the intent (from the same Rasa pass that answers)."""
+
+    text: str
+    previous_language: str | None
+    probs: dict[str, dict[str, float]]
+    provisional: Judged
+
+
 class Analyzer:
     def __init__(
         self,
@@ -80,6 +91,16 @@ class Analyzer:
             self._combine(text, intent, probs, previous_language)
             for text, intent, probs in zip(texts, intents, learned, strict=True)
         ]
+
+    async def read(self, text: str, *, previous_language: str | None = None) -> Reading:
+        """Everything but the intent, without asking Rasa: the worker gets the intent from
+        the pass in which Rasa answers, so each message is read by Rasa once."""
+        [probs] = await asyncio.to_thread(self._model.predict, [text])
+        provisional = self._combine(text, None, probs, previous_language)
+        return Reading(text, previous_language, probs, provisional)
+
+    def complete(self, reading: Reading, intent: Intent | None) -> Judged:
+        return self._combine(reading.text, intent, reading.probs, reading.previous_language)
 
     async def _intent(self, text: str) -> Intent | None:
         return await self._intents.parse(text) if self._intents else None

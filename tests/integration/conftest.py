@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 
 from agent.app import create_app
-from agent.dialogue.rasa_client import RasaClient
+from agent.dialogue.rasa_client import PARSE_KEY, RasaClient
 from agent.pipeline.worker import Worker
 from agent.records.models import Direction, Message
 from agent.runtime import Runtime, build_runtime
@@ -44,6 +45,8 @@ EXTRA_PAGE_ID = "222333444555666"
 EXTRA_PAGE_TOKEN = "test_extra_page_token"
 
 RasaScript = Callable[[dict], httpx.Response]
+# `script["parse_in_reply"] = False` makes the scripted Rasa answer without its reading, as
+# one without the app's NLG endpoint would.
 
 
 @dataclass
@@ -52,7 +55,8 @@ class Harness:
     worker: Worker
     fake: httpx.AsyncClient
     rasa_calls: list[dict]
-    rasa: dict[str, RasaScript]
+    rasa: dict[str, Any]  # "handler", "parse": RasaScript; "parse_in_reply": bool
+    parse_calls: list[dict]
 
     async def deliver(self, *events: dict, channel: str = "messenger") -> None:
         """Deliver through the real webhook endpoint, and tell the fake the customers exist."""
@@ -142,15 +146,24 @@ async def harness(settings: Settings, redis: Redis) -> AsyncIterator[Harness]:
     fake = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=fake_app), base_url="http://graph.test"
     )
-    script: dict[str, RasaScript] = {"handler": echo_rasa, "parse": greet_parse}
+    script: dict[str, Any] = {"handler": echo_rasa, "parse": greet_parse}
     calls: list[dict] = []
+    parses: list[dict] = []
 
     def rasa_transport(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         if request.url.path == "/model/parse":
+            parses.append(body)
             return script["parse"](body)
         calls.append(body)
-        return script["handler"](body)
+        response = script["handler"](body)
+        # Like the app's NLG endpoint, the reply carries Rasa's reading of the message.
+        items = response.json() if response.status_code == 200 else None
+        if isinstance(items, list) and items and script.get("parse_in_reply", True):
+            parse = script["parse"]({"text": body["message"]}).json()
+            items.append({"recipient_id": body["sender"], "custom": {PARSE_KEY: parse}})
+            return httpx.Response(200, json=items)
+        return response
 
     runtime = build_runtime(settings)
     rasa_http = httpx.AsyncClient(transport=httpx.MockTransport(rasa_transport))
@@ -158,7 +171,7 @@ async def harness(settings: Settings, redis: Redis) -> AsyncIterator[Harness]:
     deps = replace(runtime.turn_deps(http=fake), rasa=rasa, analyzer=build_analyzer(settings, rasa))
     worker = Worker(redis=runtime.redis, queue=runtime.queue, deps=deps, block_ms=50, name="w1")
     await runtime.queue.ensure_group()
-    yield Harness(runtime, worker, fake, calls, script)
+    yield Harness(runtime, worker, fake, calls, script, parses)
     await rasa_http.aclose()
     await fake.aclose()
     await runtime.close()

@@ -90,3 +90,37 @@ async def test_another_language_is_answered_in_english_and_recorded(harness: Har
     [inbound] = await harness.messages(Direction.INBOUND)
     assert inbound.language == "other"
     assert harness.rasa_calls[0]["metadata"]["language"] == "other"
+
+
+async def test_rasa_reads_a_message_once_when_the_bot_answers_it(harness: Harness) -> None:
+    harness.rasa["parse"] = parse_as("faq/shipping_time")
+    await harness.deliver(message_event("m_1", "how long does delivery take to osaka?"))
+    await harness.worker.run_once()
+    assert len(harness.rasa_calls) == 1 and harness.parse_calls == []  # one pass, no /model/parse
+    [inbound] = await harness.messages(Direction.INBOUND)
+    assert inbound.signals is not None
+    assert inbound.signals["intent"]["name"] == "faq/shipping_time"  # from the reply's parse
+    assert inbound.signals["urgency"]["level"] == "normal"  # an FAQ: normal, set by the intent
+    sent_metadata = harness.rasa_calls[0]["metadata"]
+    assert sent_metadata["language"] == "en" and "sentiment" in sent_metadata
+
+
+async def test_a_reply_without_rasas_reading_is_completed_with_a_parse(harness: Harness) -> None:
+    harness.rasa["parse"] = parse_as("faq/shipping_time")
+    harness.rasa["parse_in_reply"] = False
+    await harness.deliver(message_event("m_1", "how long does delivery take to osaka?"))
+    await harness.worker.run_once()
+    assert len(harness.rasa_calls) == 1 and len(harness.parse_calls) == 1
+    [inbound] = await harness.messages(Direction.INBOUND)
+    assert inbound.signals is not None and inbound.signals["intent"]["name"] == "faq/shipping_time"
+
+
+async def test_asking_for_a_person_replaces_rasas_answer_with_the_handoff(
+    harness: Harness,
+) -> None:
+    harness.rasa["parse"] = parse_as("human_handoff")
+    await harness.deliver(message_event("m_1", "can I talk to a human"))
+    await harness.worker.run_once()
+    [reply] = await harness.sent_texts()
+    assert "support team" in reply and not reply.startswith("echo:")
+    assert len(await _escalations(harness)) == 1
