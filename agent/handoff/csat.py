@@ -11,7 +11,23 @@ _NUMBER = re.compile(r"^([1-5])\s*(?:/\s*5)?\s*(?:stars?|点|つ星)?\s*[!.。�
 _STARS = re.compile(r"^[★⭐]{1,5}$")
 
 
-def parse_score(text: str) -> int | None:
+CSAT_PAYLOAD_PREFIX = "CSAT:"
+
+
+def score_options() -> list[tuple[str, str]]:
+    """The quick replies under the question: (title, payload), 1 to 5."""
+    return [(str(n), f"{CSAT_PAYLOAD_PREFIX}{n}") for n in range(1, 6)]
+
+
+def parse_score(payload: str, text: str) -> int | None:
+    """A tapped quick reply's payload, or a typed score."""
+    if payload.startswith(CSAT_PAYLOAD_PREFIX):
+        value = payload.removeprefix(CSAT_PAYLOAD_PREFIX)
+        return int(value) if value in {"1", "2", "3", "4", "5"} else None
+    return parse_text_score(text)
+
+
+def parse_text_score(text: str) -> int | None:
     normalised = unicodedata.normalize("NFKC", text).strip().lower()
     normalised = normalised.replace("\ufe0f", "")  # emoji presentation selector after ⭐
     match = _NUMBER.match(normalised)

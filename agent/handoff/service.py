@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.errors import CannotTakeMore, Conflict, NotAllowed, NotFound
 from agent.handoff.config import HandoffConfig
+from agent.handoff.csat import score_options
 from agent.handoff.events import ConsoleEvent, publish
 from agent.handoff.models import EscalationEvent, EventKind, Presence, Staff
 from agent.handoff.queue import ClaimResult, EscalationQueue, QueueItem
@@ -380,6 +381,9 @@ class HandoffService:
                     question = _outbound(
                         conversation, text, Author.BOT, key=f"csat:{escalation_id}"
                     )
+                    question.quick_replies = [
+                        {"title": title, "payload": payload} for title, payload in score_options()
+                    ]
                     session.add(question)
                     conversation.csat_escalation_id = escalation_id
             await session.commit()

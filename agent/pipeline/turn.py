@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -41,6 +41,7 @@ from agent.window.rules import Author, decide
 from connectors.events import Channel, EventKind
 from connectors.instagram.limits import split_for_instagram
 from connectors.messenger.client import OUTSIDE_WINDOW, SentMessage, split_for_messenger
+from connectors.meta.quick_replies import QuickReply
 from connectors.x.client import split_for_x
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,13 @@ class SendClient(Protocol):
     """What the outbox needs of a platform client (Messenger, Instagram, X)."""
 
     async def send_text(
-        self, recipient_id: str, text: str, *, messaging_type: str = ..., tag: str | None = ...
+        self,
+        recipient_id: str,
+        text: str,
+        *,
+        messaging_type: str = ...,
+        tag: str | None = ...,
+        quick_replies: Sequence[QuickReply] = ...,
     ) -> SentMessage: ...
 
     async def sender_action(self, recipient_id: str, action: str) -> None: ...
@@ -311,7 +318,7 @@ async def _record_csat(
     a score is recorded and thanked for; anything else is a new message for the bot."""
     escalation_id = conversation.csat_escalation_id
     conversation.csat_escalation_id = None
-    score = parse_score(message.text) if message.text else None
+    score = parse_score(message.payload or "", message.text or "")
     if score is None or escalation_id is None:
         return False
     escalation = await session.get(Escalation, escalation_id)
@@ -498,6 +505,10 @@ async def flush_outbox(conversation_id: int, deps: TurnDeps) -> None:
                     reply.text,
                     messaging_type=decision.permit.messaging_type or "RESPONSE",
                     tag=decision.permit.tag,
+                    quick_replies=[
+                        QuickReply(title=q["title"], payload=q["payload"])
+                        for q in reply.quick_replies or []
+                    ],
                 )
             except SendRejected as exc:
                 log.warning("reply %s refused by the platform: %s", reply.id, exc)

@@ -96,6 +96,8 @@ class Message(Base):
     kind: Mapped[str] = mapped_column(String(16), default="text")
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[str | None] = mapped_column(Text)
+    # Outbound, Messenger and Instagram: buttons under the text, [{"title", "payload"}].
+    quick_replies: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     language: Mapped[str | None] = mapped_column(String(8))
     # Inbound: the platform's id (mid). Outbound: set once the platform accepted it.
     platform_message_id: Mapped[str | None] = mapped_column(String(255))

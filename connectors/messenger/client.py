@@ -4,12 +4,14 @@ at the local fake (or swap the transport)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from agent.errors import SendRejected, SendRetryable
+from connectors.meta.quick_replies import QuickReply, quick_replies_body
 from connectors.text import split_text
 
 # "text must be UTF-8 and less than 2000 characters"
@@ -42,13 +44,17 @@ class MessengerClient:
         *,
         messaging_type: str = "RESPONSE",
         tag: str | None = None,
+        quick_replies: Sequence[QuickReply] = (),
     ) -> SentMessage:
         """Send one message. Callers split long text first (`split_for_messenger`) and take
         `messaging_type` / `tag` from the window rules."""
+        message: dict[str, Any] = {"text": text}
+        if quick_replies:
+            message["quick_replies"] = quick_replies_body(quick_replies)
         body: dict[str, Any] = {
             "recipient": {"id": recipient_id},
             "messaging_type": messaging_type,
-            "message": {"text": text},
+            "message": message,
         }
         if tag is not None:
             body["tag"] = tag

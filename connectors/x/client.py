@@ -4,12 +4,14 @@ at the local fake)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from agent.errors import SendRejected, SendRetryable
 from connectors.messenger.client import SentMessage
+from connectors.meta.quick_replies import QuickReply
 from connectors.text import split_text
 
 # The v2 reference said "up to 10,000 characters"; the current OpenAPI spec is silent, so the
@@ -28,10 +30,17 @@ class XClient:
         self._token = user_token
 
     async def send_text(
-        self, recipient_id: str, text: str, *, messaging_type: str = "", tag: str | None = None
+        self,
+        recipient_id: str,
+        text: str,
+        *,
+        messaging_type: str = "",
+        tag: str | None = None,
+        quick_replies: Sequence[QuickReply] = (),
     ) -> SentMessage:
         """`POST /2/dm_conversations/with/:participant_id/messages` → 201. X has no messaging
-        window: `messaging_type` and `tag` are Meta's and are ignored here."""
+        window: `messaging_type` and `tag` are Meta's and are ignored here. The v2 endpoint has
+        no quick replies either: the text itself says what to answer."""
         try:
             response = await self._http.post(
                 f"{self._base}/2/dm_conversations/with/{recipient_id}/messages",

@@ -249,15 +249,17 @@ async def test_a_person_takes_over_the_bot_stays_silent_then_resolves_and_gets_a
     await handoff.resolve(agent, escalation.id)
     await harness.worker.run_once()
     assert "1 (not at all) to 5" in (await harness.sent_texts())[-1]
+    question = (await harness.fake.get("/_fake/sent")).json()[-1]["message"]
+    assert [q["title"] for q in question["quick_replies"]] == ["1", "2", "3", "4", "5"]
     async with handoff.sessions() as session:
         conversation = await session.get(Conversation, escalation.conversation_id)
         assert conversation is not None and conversation.status == ConversationStatus.BOT
 
-    await harness.deliver(message_event("m_3", "５"))
+    await harness.deliver(message_event("m_3", "4", quick_reply_payload="CSAT:4"))  # tapped
     await harness.worker.run_once()
     assert "Thank you for your rating" in (await harness.sent_texts())[-1]
     closed = await _escalation(handoff, escalation.id)
-    assert closed.status == EscalationStatus.RESOLVED and closed.csat_score == 5
+    assert closed.status == EscalationStatus.RESOLVED and closed.csat_score == 4
     assert closed.first_reply_at is not None and closed.closed_at is not None
 
     # The bot is back: the next question gets an answer from Rasa.

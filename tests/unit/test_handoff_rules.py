@@ -135,7 +135,14 @@ def test_priority_rises_with_urgency_tier_and_waiting() -> None:
     ],
 )
 def test_csat_scores(text: str, score: int | None) -> None:
-    assert parse_score(text) == score
+    assert parse_score("", text) == score
+
+
+def test_a_tapped_score_is_read_from_its_payload() -> None:
+    assert parse_score("CSAT:4", "4") == 4
+    assert parse_score("CSAT:4", "whatever the title said") == 4
+    assert parse_score("CSAT:9", "9") is None
+    assert parse_score("OTHER", "5") == 5
 
 
 def _config_data() -> dict[str, Any]:
