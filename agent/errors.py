@@ -6,6 +6,7 @@ AgentError
 │   ├── PayloadError             400: body is not a webhook payload (reason given)
 │   └── PayloadTooLarge          413
 ├── TransientError               work is retried later, never dropped
+│   ├── DatabaseUnavailable
 │   ├── RasaUnavailable
 │   │   └── RasaGaveNoReply  Rasa's REST channel answers 200 and [] when it fails inside
 │   └── SendRetryable            platform said "try again" (timeout, 5xx, rate limit)
@@ -52,6 +53,10 @@ class RasaUnavailable(TransientError):
 class RasaGaveNoReply(RasaUnavailable):
     """Rasa answered nothing. Every rule of this bot replies, so this means Rasa failed inside
     (its REST channel hides exceptions behind a 200); retried a few times, then recorded."""
+
+
+class DatabaseUnavailable(TransientError):
+    """The database refused or dropped the connection."""
 
 
 class SendRetryable(TransientError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
@@ -11,17 +12,50 @@ from redis.exceptions import ResponseError
 from agent import redis_keys
 
 
+class EntryKind(StrEnum):
+    MESSAGE = "message"  # a stored message to answer (or whose outbox to send)
+    EVENT = "event"  # a customer message acknowledged to the platform, not yet stored
+    UNSEND = "unsend"  # the customer deleted a message
+    SKIPPED = "skipped"  # webhook items that are not customer messages, kept for inspection
+
+
 @dataclass(frozen=True, slots=True)
 class QueuedMessage:
     entry_id: str
     message_id: int
     conversation_id: int
+    kind: EntryKind = EntryKind.MESSAGE
+    data: str = ""  # EVENT, UNSEND, SKIPPED: the item (agent/inbox/wire.py)
+
+
+# First sight of a platform message → queue it, in one step: a delivery is either both marked
+# seen and queued, or neither (then the platform's retry is taken).
+_ACCEPT = """
+if redis.call('set', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('xadd', KEYS[2], '*', 'kind', 'event', 'data', ARGV[2])
+  return 1
+end
+return 0
+"""
 
 
 class InboundQueue:
     def __init__(self, redis: Redis, *, dedup_ttl_s: int) -> None:
         self._redis = redis
         self._dedup_ttl_s = dedup_ttl_s
+        self._accept = redis.register_script(_ACCEPT)
+
+    async def accept_event(self, dedup_key: str, data: str) -> bool:
+        """Queue a customer message for the worker to store and answer, unless this delivery
+        was seen before. True when it is new."""
+        result = await self._accept(
+            keys=[dedup_key, redis_keys.INBOUND_STREAM], args=[str(self._dedup_ttl_s), data]
+        )
+        return bool(result)
+
+    async def append_item(self, kind: EntryKind, data: str) -> None:
+        """Queue an unsend or skipped items for the worker to record."""
+        await self._redis.xadd(redis_keys.INBOUND_STREAM, {"kind": kind.value, "data": data})
 
     async def claim_delivery(self, key: str) -> bool:
         """First sight of this platform message? Later deliveries of it get False."""
@@ -96,13 +130,19 @@ class InboundQueue:
                 if not fields:
                     continue  # deleted while pending
                 data = {_s(k): _s(v) for k, v in fields.items()}
-                out.append(
-                    QueuedMessage(
-                        entry_id=_s(entry_id),
-                        message_id=int(data["message_id"]),
-                        conversation_id=int(data["conversation_id"]),
+                kind = EntryKind(data.get("kind", EntryKind.MESSAGE))
+                if kind is EntryKind.MESSAGE:
+                    out.append(
+                        QueuedMessage(
+                            entry_id=_s(entry_id),
+                            message_id=int(data["message_id"]),
+                            conversation_id=int(data["conversation_id"]),
+                        )
                     )
-                )
+                else:
+                    out.append(
+                        QueuedMessage(_s(entry_id), 0, 0, kind=kind, data=data.get("data", ""))
+                    )
         return out
 
 

@@ -109,15 +109,11 @@ async def _accept(
     request: Request, batch: ParsedBatch, channel: Channel, accounts: set[str]
 ) -> JSONResponse:
     result = await accept_batch(
-        batch,
-        channel=channel,
-        known_accounts=accounts,
-        sessions=request.app.state.sessions,
-        queue=request.app.state.queue,
+        batch, channel=channel, known_accounts=accounts, queue=request.app.state.queue
     )
     return JSONResponse(
         {
-            "accepted": len(result.accepted),
+            "accepted": result.accepted,
             "duplicates": result.duplicates,
             "skipped": result.skipped,
             "unsent": result.unsent,

@@ -13,13 +13,17 @@ from datetime import timedelta
 from enum import StrEnum
 
 from redis.asyncio import Redis
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import redis_keys
-from agent.errors import SendRetryable, TransientError
-from agent.inbox.queue import InboundQueue, QueuedMessage
+from agent.errors import DatabaseUnavailable, SendRetryable, TransientError
+from agent.inbox.queue import EntryKind, InboundQueue, QueuedMessage
+from agent.inbox.wire import load_event, load_skipped, load_unsend
 from agent.pipeline.turn import Outcome, TurnDeps, flush_outbox, take_turn
 from agent.records import service as records
-from agent.records.models import utcnow
+from agent.records.models import Message, utcnow
+from connectors.events import SkippedEvent
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +118,12 @@ class Worker:
         """Read a batch (own pending entries first, then new ones) and work through it."""
         await self._queue.claim_abandoned(self.name, idle_ms=self._claim_idle_ms, count=self._batch)
         items = await self._queue.read(self.name, count=self._batch, block_ms=self._block_ms)
+        try:
+            items = await self.store(items)
+        except DatabaseUnavailable as exc:
+            log.warning("webhook items wait in the stream: %s", exc)
+            self._backoff_s = min(self._max_backoff_s, max(0.5, self._backoff_s * 2))
+            return BatchResult.DEPENDENCY_DOWN
         by_conversation: OrderedDict[int, list[QueuedMessage]] = OrderedDict()
         for item in items:
             by_conversation.setdefault(item.conversation_id, []).append(item)
@@ -133,6 +143,35 @@ class Worker:
         if ItemResult.WAITING in results:
             return BatchResult.WAITING
         return BatchResult.DONE
+
+    async def store(self, items: list[QueuedMessage]) -> list[QueuedMessage]:
+        """Write what the app acknowledged to SQL: customer messages (returned as messages to
+        answer, in stream order), deletions and skipped items (done: acknowledged here).
+        One transaction for the batch; on a database failure nothing is acknowledged and the
+        entries are read again."""
+        if all(item.kind is EntryKind.MESSAGE for item in items):
+            return items
+        out: list[QueuedMessage] = []
+        done: list[str] = []
+        try:
+            async with self._deps.sessions() as session:
+                for item in items:
+                    if item.kind is EntryKind.MESSAGE:
+                        out.append(item)
+                        continue
+                    message = await _store_item(session, item)
+                    if message is None:
+                        done.append(item.entry_id)
+                    else:
+                        out.append(
+                            QueuedMessage(item.entry_id, message.id, message.conversation_id)
+                        )
+                await session.commit()
+        except (OperationalError, InterfaceError) as exc:
+            raise DatabaseUnavailable(f"database unavailable: {exc}") from exc
+        for entry_id in done:
+            await self._queue.ack(entry_id)
+        return out
 
     async def _work_conversation(
         self, conversation_id: int, items: list[QueuedMessage]
@@ -168,3 +207,27 @@ class Worker:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+
+async def _store_item(session: AsyncSession, item: QueuedMessage) -> Message | None:
+    """Store one webhook item. Returns the customer message when it still needs answering."""
+    try:
+        if item.kind is EntryKind.EVENT:
+            # A re-read entry (its turn failed) or a late duplicate finds the stored message:
+            # its turn answers it once and sends what its outbox still holds.
+            message, _ = await records.record_inbound(session, event=load_event(item.data))
+            return message
+        if item.kind is EntryKind.UNSEND:
+            unsend = load_unsend(item.data)
+            if not await records.mark_unsent(session, event=unsend):
+                skipped = SkippedEvent("unsend", "deleted message was never received")
+                await records.record_skipped(session, channel=unsend.channel, items=[skipped])
+            return None
+        channel, skipped_items = load_skipped(item.data)
+        await records.record_skipped(session, channel=channel, items=skipped_items)
+    except (ValueError, KeyError, TypeError) as exc:
+        # Not what the app writes: kept for inspection, never retried.
+        log.error("stream entry %s is unreadable: %s", item.entry_id, exc)
+        bad = SkippedEvent("bad_entry", f"unreadable stream entry: {exc}", {"data": item.data})
+        await records.record_skipped(session, channel="unknown", items=[bad])
+    return None

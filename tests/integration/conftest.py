@@ -81,6 +81,11 @@ class Harness:
             )
             assert response.status_code == 200 and response.json()["accepted"] == len(events)
 
+    async def stored(self) -> None:
+        """The worker's first step alone: write what the webhooks queued to SQL."""
+        entries = await self.runtime.queue.read(self.worker.name, count=100, block_ms=None)
+        await self.worker.store(entries)
+
     def without_signals(self) -> None:
         """Answer every message with the scripted Rasa, no signals and no escalation: for tests
         of delivery that map replies to messages by their echoed text."""

@@ -10,7 +10,10 @@ from agent import redis_keys
 from agent.app import create_app
 from agent.db import create_engine
 from agent.nlg.responses import load_responses
+from agent.pipeline.turn import TurnDeps
+from agent.pipeline.worker import Worker
 from agent.records.models import Conversation, Message, MessageStatus, SkippedWebhookItem
+from agent.runtime import build_runtime
 from agent.settings import Settings
 from tests.conftest import VERIFY_TOKEN, X_APP_ID, X_USER_ID
 from tests.integration.helpers import (
@@ -25,7 +28,22 @@ from tests.integration.helpers import (
 )
 
 
+async def _store_queued(settings: Settings) -> None:
+    """What the worker does first with what the app queued: write it to SQL (no answering)."""
+    runtime = build_runtime(settings)
+    try:
+        await runtime.queue.ensure_group()
+        deps = TurnDeps(
+            sessions=runtime.sessions, rasa=runtime.rasa, clients={}, responses=runtime.responses
+        )
+        worker = Worker(redis=runtime.redis, queue=runtime.queue, deps=deps, name="store")
+        await worker.store(await runtime.queue.read("store", count=100, block_ms=None))
+    finally:
+        await runtime.close()
+
+
 async def _count(settings: Settings, model: type) -> int:
+    await _store_queued(settings)
     engine = create_engine(settings.database_url)
     try:
         async with engine.connect() as conn:
@@ -177,29 +195,29 @@ async def test_a_webhook_for_an_unknown_page_is_recorded_not_answered(
     assert await _stream_len(redis) == 0
 
 
-async def test_a_failed_queue_append_is_retried_by_the_platforms_redelivery(
+async def test_a_delivery_redis_failed_on_is_taken_on_the_platforms_redelivery(
     settings: Settings, redis: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Stored but not queued (Redis failed mid-request): the request fails, Meta re-sends,
-    and the re-delivery queues the stored message instead of calling it a duplicate."""
+    """Redis failed mid-request: the request fails, nothing was marked seen (seen and queued
+    is one step), Meta re-sends, and the re-delivery is queued rather than called a duplicate."""
     from agent.inbox.queue import InboundQueue
 
-    original = InboundQueue.append
+    original = InboundQueue.accept_event
     calls = {"n": 0}
 
-    async def flaky_append(self: InboundQueue, **kw: int) -> str:
+    async def flaky_accept(self: InboundQueue, key: str, data: str) -> bool:
         calls["n"] += 1
         if calls["n"] == 1:
             raise ConnectionError("redis went away")
-        return await original(self, **kw)
+        return await original(self, key, data)
 
-    monkeypatch.setattr(InboundQueue, "append", flaky_append)
+    monkeypatch.setattr(InboundQueue, "accept_event", flaky_accept)
     body = webhook_body(message_event("m_flaky", "hello"))
     async with app_client(create_app(settings)) as client:
         with pytest.raises(ConnectionError):
             await client.post("/webhooks/messenger", content=body, headers=signed_headers(body))
         retry = await client.post("/webhooks/messenger", content=body, headers=signed_headers(body))
-    assert retry.status_code == 200
+    assert retry.status_code == 200 and retry.json()["accepted"] == 1
     assert await _count(settings, Message) == 1
     assert await _stream_len(redis) == 1
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from agent import redis_keys
+from agent.inbox.queue import EntryKind
 from agent.pipeline.worker import BatchResult
-from agent.records.models import Direction, Message, MessageStatus
+from agent.records import service as records
+from agent.records.models import Direction, Message, MessageStatus, SkippedWebhookItem
 from tests.conftest import (
     IG_ACCOUNT_ID,
     PAGE_ID,
@@ -134,6 +140,7 @@ async def test_long_replies_are_split_under_the_messenger_limit(harness: Harness
 
 async def test_the_same_entry_queued_twice_is_answered_once(harness: Harness) -> None:
     await harness.deliver(message_event("m_1", "hi"))
+    await harness.stored()
     [inbound] = await harness.messages(Direction.INBOUND)
     await harness.runtime.queue.append(
         message_id=inbound.id, conversation_id=inbound.conversation_id
@@ -148,7 +155,8 @@ async def test_recovery_queues_messages_whose_queue_entry_was_lost(
     harness: Harness, redis: Redis
 ) -> None:
     await harness.deliver(message_event("m_1", "hi"))
-    await redis.delete(redis_keys.INBOUND_STREAM)  # Redis lost its data
+    await harness.stored()
+    await redis.delete(redis_keys.INBOUND_STREAM)  # Redis lost its data after the worker stored it
     async with harness.runtime.sessions() as session:
         message = (await session.execute(select(Message))).scalar_one()
         message.created_at = message.created_at.replace(year=2020)
@@ -201,6 +209,7 @@ async def test_a_conversation_held_by_another_worker_never_holds_up_the_others(
     harness: Harness, redis: Redis
 ) -> None:
     await harness.deliver(message_event("m_a", "from a", psid="9000000000000001"))
+    await harness.stored()
     [held] = await harness.messages(Direction.INBOUND)
     await redis.set(redis_keys.conversation_lock_key(held.conversation_id), "other-worker")
     assert await harness.worker.run_once() is BatchResult.WAITING
@@ -342,4 +351,39 @@ async def test_an_x_user_who_does_not_accept_dms_is_recorded_as_unsendable(
     [reply] = await harness.messages(Direction.OUTBOUND)
     assert reply.status == MessageStatus.UNSENDABLE
     assert reply.error == "403: You cannot send messages to this user."
+    assert await harness.runtime.queue.pending_count() == 0
+
+
+async def test_a_database_outage_keeps_acknowledged_messages_in_the_stream(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app answered the platform before SQL saw the message: while the database is down
+    the worker stores nothing and acknowledges nothing, and answers once it is back."""
+    await harness.deliver(message_event("m_1", "hi"))
+    record_inbound = records.record_inbound
+
+    async def database_down(*_args: Any, **_kw: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(records, "record_inbound", database_down)
+    assert await harness.worker.run_once() is BatchResult.DEPENDENCY_DOWN
+    assert await harness.worker.run_once() is BatchResult.DEPENDENCY_DOWN
+    assert await harness.runtime.queue.pending_count() == 1
+    assert await harness.messages(Direction.INBOUND) == []
+    monkeypatch.setattr(records, "record_inbound", record_inbound)
+    assert await harness.worker.run_once() is BatchResult.DONE
+    assert await harness.sent_texts() == ["echo: hi"]
+    assert await harness.runtime.queue.pending_count() == 0
+
+
+async def test_an_unreadable_stream_entry_is_kept_for_inspection_and_never_blocks(
+    harness: Harness,
+) -> None:
+    await harness.runtime.queue.append_item(EntryKind.EVENT, "{not json")
+    await harness.deliver(message_event("m_1", "hi"))
+    assert await harness.worker.run_once() is BatchResult.DONE
+    assert await harness.sent_texts() == ["echo: hi"]
+    async with harness.runtime.sessions() as session:
+        [bad] = (await session.execute(select(SkippedWebhookItem))).scalars()
+    assert bad.kind == "bad_entry" and "{not json" in bad.raw
     assert await harness.runtime.queue.pending_count() == 0
