@@ -21,6 +21,7 @@ from fastapi.responses import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import redis_keys
 from agent.console import views
@@ -250,14 +251,7 @@ async def conversation(request: Request, conversation_id: int, who: CallerDep) -
         found = await db.get(Conversation, conversation_id)
         if found is None:
             raise NotFound(f"no conversation {conversation_id}")
-        escalation = (
-            await db.execute(
-                select(Escalation)
-                .where(Escalation.conversation_id == conversation_id)
-                .order_by(Escalation.id.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        escalation = await _latest_escalation(db, conversation_id)
         _may_see(who.staff, escalation)
         messages = list(
             (
@@ -313,6 +307,17 @@ async def conversation(request: Request, conversation_id: int, who: CallerDep) -
             "staff": [{"id": s.id, "name": s.name, "teams": s.teams} for s in staff],
         }
     )
+
+
+async def _latest_escalation(db: AsyncSession, conversation_id: int) -> Escalation | None:
+    """The conversation's most recent escalation: it decides which team may see it."""
+    query = (
+        select(Escalation)
+        .where(Escalation.conversation_id == conversation_id)
+        .order_by(Escalation.id.desc())
+        .limit(1)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
 
 
 def _may_see(staff: Staff, escalation: Escalation | None) -> None:
@@ -472,14 +477,7 @@ async def _conversation_for(request: Request, who: Caller, conversation_id: int)
         found = await db.get(Conversation, conversation_id)
         if found is None:
             raise NotFound(f"no conversation {conversation_id}")
-        latest = (
-            await db.execute(
-                select(Escalation)
-                .where(Escalation.conversation_id == conversation_id)
-                .order_by(Escalation.id.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        latest = await _latest_escalation(db, conversation_id)
     _may_see(who.staff, latest)
     return found
 

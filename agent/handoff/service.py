@@ -134,13 +134,7 @@ class HandoffService:
         async with self.sessions() as session:
             escalation, conversation = await self._load(session, escalation_id)
         await self.queue.add(queue_item(escalation, conversation, self.config))
-        await publish(
-            self.redis,
-            ConsoleEvent.ESCALATED,
-            conversation_id=conversation.id,
-            escalation_id=escalation.id,
-            team=escalation.team,
-        )
+        await self._tell(ConsoleEvent.ESCALATED, conversation.id, escalation.id, escalation.team)
 
     async def reindex(self, escalation_id: int, *, previous_team: str | None) -> None:
         """An escalation whose team, urgency or due time changed: its place in the index."""
@@ -150,13 +144,7 @@ class HandoffService:
             escalation_id, team=previous_team or self.config.default_team, staff_id=None
         )
         await self.queue.add(queue_item(escalation, conversation, self.config))
-        await publish(
-            self.redis,
-            ConsoleEvent.ESCALATED,
-            conversation_id=conversation.id,
-            escalation_id=escalation.id,
-            team=escalation.team,
-        )
+        await self._tell(ConsoleEvent.ESCALATED, conversation.id, escalation.id, escalation.team)
 
     async def rebuild(self) -> int:
         """Recreate the Redis index from SQL (start-up; after a Redis loss). Returns how many."""
@@ -207,12 +195,8 @@ class HandoffService:
             await self.queue.release(
                 escalation.id, team=item.team, staff_id=staff_id, rank=item.rank
             )
-            await publish(
-                self.redis,
-                ConsoleEvent.RELEASED,
-                conversation_id=escalation.conversation_id,
-                escalation_id=escalation.id,
-                team=escalation.team,
+            await self._tell(
+                ConsoleEvent.RELEASED, escalation.conversation_id, escalation.id, escalation.team
             )
         return [escalation.id for escalation in released]
 
@@ -257,12 +241,8 @@ class HandoffService:
                 )
             )
             await session.commit()
-        await publish(
-            self.redis,
-            ConsoleEvent.CLAIMED,
-            conversation_id=escalation.conversation_id,
-            escalation_id=escalation_id,
-            team=escalation.team,
+        await self._tell(
+            ConsoleEvent.CLAIMED, escalation.conversation_id, escalation_id, escalation.team
         )
 
     async def claim_next(self, staff: Staff) -> int | None:
@@ -340,13 +320,7 @@ class HandoffService:
         # The index follows the record: simplest is to drop and re-add this one escalation.
         await self.queue.remove(escalation_id, team=from_team, staff_id=from_staff)
         await self.queue.add(item)
-        await publish(
-            self.redis,
-            ConsoleEvent.TRANSFERRED,
-            conversation_id=conversation.id,
-            escalation_id=escalation_id,
-            team=team,
-        )
+        await self._tell(ConsoleEvent.TRANSFERRED, conversation.id, escalation_id, team)
 
     async def resolve(self, staff: Staff, escalation_id: int) -> None:
         """Done: the bot takes the conversation back and asks the customer for a 1-5 score."""
@@ -391,13 +365,7 @@ class HandoffService:
         await self.queue.remove(escalation_id, team=team, staff_id=owner)
         if question is not None:
             await self.inbound.append(message_id=question.id, conversation_id=conversation.id)
-        await publish(
-            self.redis,
-            ConsoleEvent.CLOSED,
-            conversation_id=conversation.id,
-            escalation_id=escalation_id,
-            team=team,
-        )
+        await self._tell(ConsoleEvent.CLOSED, conversation.id, escalation_id, team)
 
     # --- replying ----------------------------------------------------------------------------
 
@@ -433,13 +401,7 @@ class HandoffService:
             )
             await session.commit()
         await self.inbound.append(message_id=message.id, conversation_id=conversation_id)
-        await publish(
-            self.redis,
-            ConsoleEvent.REPLY_SENT,
-            conversation_id=conversation_id,
-            escalation_id=escalation.id,
-            team=escalation.team,
-        )
+        await self._tell(ConsoleEvent.REPLY_SENT, conversation_id, escalation.id, escalation.team)
         return message
 
     # --- reading -----------------------------------------------------------------------------
@@ -469,6 +431,17 @@ class HandoffService:
         async with self.sessions() as session:
             escalation, conversation = await self._load(session, escalation_id)
         return queue_item(escalation, conversation, self.config)
+
+    async def _tell(
+        self, kind: ConsoleEvent, conversation_id: int, escalation_id: int, team: str | None
+    ) -> None:
+        await publish(
+            self.redis,
+            kind,
+            conversation_id=conversation_id,
+            escalation_id=escalation_id,
+            team=team,
+        )
 
     def _may_handle(self, staff: Staff, escalation: Escalation) -> None:
         """The owner, a lead or an admin; for a waiting one, anyone of its team."""
