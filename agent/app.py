@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from agent.api.routes import router as api_router
 from agent.console.routes import router as console_router
+from agent.crm.routes import router as crm_router
 from agent.errors import (
     AnalyzeInputError,
     ConsoleError,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(nlg_router)
     app.include_router(api_router)
     app.include_router(console_router)
+    app.include_router(crm_router)
 
     @app.exception_handler(WebhookError)
     async def webhook_error(_request: Request, exc: WebhookError) -> JSONResponse:

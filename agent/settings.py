@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # (contract in agent/crm/http.py) at this URL with this bearer token.
     crm_url: str | None = None
     crm_token: SecretStr | None = None
+    # The app's own CRM API (/crm/v1, agent/crm/routes.py), used by the bot's action server:
+    # callers send this bearer token. Unset: the API is off.
+    crm_api_token: SecretStr | None = None
     # The console: idle sessions end after this long; cookies are Secure (HTTPS only) unless
     # turned off for plain-HTTP local use.
     console_session_ttl_s: int = Field(default=8 * 3600, ge=60)

@@ -1,5 +1,5 @@
-"""The local stack: a private Redis server, the fake Messenger platform, the app, a worker and
-Rasa, each a real process. Used by `make run` and by the end-to-end tests.
+"""The local stack: a private Redis server, the fake Messenger platform, the app, a worker, Rasa
+and its action server, each a real process. Used by `make run` and by the end-to-end tests.
 
     python -m scripts.stack run     # start everything, print where to look, stop on Ctrl-C
 """
@@ -23,6 +23,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PY = ROOT / ".venv-app" / "bin" / "python"
+RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "current.tar.gz"
 
@@ -39,6 +40,7 @@ class Ports:
     app: int
     fake: int
     rasa: int
+    actions: int
 
     @classmethod
     def defaults(cls) -> Ports:
@@ -47,11 +49,18 @@ class Ports:
             app=int(os.environ.get("AGENT_PORT", "8000")),
             fake=int(os.environ.get("FAKE_PORT", "8081")),
             rasa=int(os.environ.get("RASA_PORT", "5005")),
+            actions=int(os.environ.get("ACTIONS_PORT", "5055")),
         )
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(redis=free_port(), app=free_port(), fake=free_port(), rasa=free_port())
+        return cls(
+            redis=free_port(),
+            app=free_port(),
+            fake=free_port(),
+            rasa=free_port(),
+            actions=free_port(),
+        )
 
 
 @dataclass
@@ -66,6 +75,7 @@ class Secrets:
     x_consumer_secret: str
     x_user_token: str
     x_app_id: str
+    crm_api_token: str  # the app's CRM API, called by the action server
 
     @classmethod
     def generate(cls) -> Secrets:
@@ -80,6 +90,7 @@ class Secrets:
             x_consumer_secret=secrets.token_hex(24),
             x_user_token=secrets.token_hex(24),
             x_app_id=str(10000000 + secrets.randbelow(89999999)),
+            crm_api_token=secrets.token_urlsafe(32),
         )
 
     @classmethod
@@ -129,8 +140,14 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.rasa}"
 
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENT_", "FAKE_"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("AGENT_", "FAKE_", "ACTIONS_"))
+        }
         env.update(
             {
                 "PYTHONPATH": str(ROOT),
@@ -151,6 +168,7 @@ class Stack:
                 "AGENT_MESSENGER_VERIFY_TOKEN": self.secrets.verify_token,
                 "AGENT_MESSENGER_PAGE_TOKEN": self.secrets.page_token,
                 "AGENT_GRAPH_API_BASE": self.fake_url,
+                "AGENT_CRM_API_TOKEN": self.secrets.crm_api_token,
                 "AGENT_WORKER_BLOCK_MS": "200",
                 "AGENT_WORKER_MAX_BACKOFF_S": "2",
                 "FAKE_PAGE_ID": self.secrets.page_id,
@@ -165,8 +183,13 @@ class Stack:
                 "FAKE_X_USER_TOKEN": self.secrets.x_user_token,
                 "FAKE_X_WEBHOOK_URL": f"{self.app_url}/webhooks/x",
                 "FAKE_PORT": str(self.ports.fake),
+                # The action server asks the app's CRM API.
+                "ACTIONS_CRM_URL": f"{self.app_url}/crm/v1",
+                "ACTIONS_CRM_TOKEN": self.secrets.crm_api_token,
+                "ACTIONS_PORT": str(self.ports.actions),
                 # Read by endpoints.yml inside the Rasa process.
                 "AGENT_NLG_URL": f"{self.app_url}/nlg",
+                "AGENT_ACTIONS_URL": f"{self.actions_url}/webhook",
                 "RASA_REDIS_HOST": "127.0.0.1",
                 "RASA_REDIS_PORT": str(self.ports.redis),
             }
@@ -208,7 +231,7 @@ class Stack:
                 "--appendonly",
                 "yes",
                 "--appendfsync",
-                "everysec",
+                "always",
                 "--save",
                 "",
                 "--protected-mode",
@@ -276,6 +299,11 @@ class Stack:
         if wait:
             self.wait_rasa()
 
+    def start_actions(self) -> None:
+        """The action server (Rasa env): custom actions that look orders up in the CRM."""
+        self._spawn("actions", [str(RASA_PY), "-m", "actions"])
+        self._wait(lambda: _http_ok(f"{self.actions_url}/health"), "actions", 60)
+
     def wait_rasa(self, timeout: float = 240) -> None:
         url = f"{self.rasa_url}/status?token={self.secrets.rasa_token}"
         self._wait(lambda: _rasa_loaded(url), "rasa", timeout)
@@ -285,6 +313,7 @@ class Stack:
         self.migrate()
         self.start_fake()
         self.start_rasa(wait=False)
+        self.start_actions()
         self.start_app()
         self.start_worker()
         self.wait_rasa()
@@ -376,7 +405,10 @@ def run() -> None:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        print("==> starting Redis, the fake Messenger platform, Rasa, the app and a worker")
+        print(
+            "==> starting Redis, the fake Messenger platform, Rasa and its action server,"
+            " the app and a worker"
+        )
         print(f"    logs: {run_dir / 'logs'}  (Rasa takes about a minute to load its model)")
         stack.start_all()
         subscribed = httpx.post(f"{stack.fake_url}/_fake/subscribe", timeout=10).json()
@@ -386,6 +418,8 @@ Ready.
   Customer simulator (Messenger, Instagram, X):        {stack.fake_url}/
   App (webhooks, NLG endpoint, health):                {stack.app_url}/healthz
   Rasa:                                                {stack.rasa_url}
+  Action server (order lookups):                       {stack.actions_url}/health
+  Agent console (demo logins in README, tsuyu-demo):   {stack.app_url}/console
   Webhook verification handshake: {"ok" if subscribed.get("verified") else "FAILED"}
 Press Ctrl-C to stop.""",
             flush=True,

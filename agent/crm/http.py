@@ -17,6 +17,24 @@ with an offset; enums by value (`types.Tier`, `OrderStatus`, `Carrier`, `Cancell
 
 Objects are the dataclasses of `agent.crm.types`, field for field (`to_wire`).
 
+The app serves this contract itself at /crm/v1 (`agent.crm.routes`) from whichever CRM it uses,
+for the bot's action server, with two more endpoints that apply `policy.order_disclosure` on the
+server, so that the caller never receives an order it may not show. `identity` is the social
+account writing ("messenger:123", or null); `proof` what the customer typed to prove the order
+is theirs (its e-mail address or delivery postcode, or null):
+
+    POST /orders/{number}/disclosure             {"identity", "proof"}
+        200 {"decision": "disclose", "verified_by", "order": OrderSummary}
+          | {"decision": "ask_to_verify", "proof_rejected"}      (nothing else: an order that
+                                                                  is not theirs, or no order)
+    POST /orders/{number}/customer-cancellation  {"identity", "proof", "reason"}
+        200 {"decision": "disclose", "verified_by", "result": CancellationResult}
+          | {"decision": "ask_to_verify", "proof_rejected"}      (nothing changed)
+
+`OrderSummary` (`agent.crm.bot`): number, status, placed_at, carrier, tracking_number,
+cancellation_requested, and cancellation: the outcome asking to cancel would have now. A
+malformed identity is a 400. An external CRM need not serve these two.
+
 Errors: 401/403 → CrmRejected (a wrong token is a configuration error: never retried); other
 4xx → CrmRejected; 429, 5xx, timeouts and connection errors → CrmUnavailable (retried); an
 answer that is not the contract's JSON → CrmUnavailable (proxies answer HTML error pages)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from agent.signals.language import Language
 
 FALLBACK_RESPONSE = "utter_default"
 FAQ_PREFIX = "utter_faq/"
+_VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +80,21 @@ def language_from_tracker(tracker: dict[str, Any]) -> str:
         return language
     slot = (tracker.get("slots") or {}).get("language")
     return slot if isinstance(slot, str) else Language.EN
+
+
+def template_values(tracker: dict[str, Any], arguments: Mapping[str, Any] | None) -> dict[str, str]:
+    """What a response's `{name}` variables are filled with: the tracker's slots, overridden by
+    the values an action passed with the response (Rasa sends them as `arguments`)."""
+    values: dict[str, str] = {}
+    for source in (tracker.get("slots") or {}, arguments or {}):
+        for name, value in source.items():
+            # Scalars only: None means "not set", and lists or objects are not text.
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                values[str(name)] = str(value)
+    return values
+
+
+def fill_variables(text: str, values: Mapping[str, str]) -> str:
+    """`{name}` replaced where `values` has that name; any other braces are left as they are
+    (the app fills some, such as `{when}`, itself)."""
+    return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), text)

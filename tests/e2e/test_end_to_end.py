@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import httpx
@@ -108,7 +109,13 @@ def test_a_duplicate_delivery_never_produces_a_second_reply(customer: Customer) 
 
 def test_asking_for_a_person_is_answered_honestly(customer: Customer, responses: Responses) -> None:
     customer.says("人と話したいです。オペレーターに繋いでください")
-    assert customer.wait_replies(1) == [responses.render("utter_handoff", "ja")]
+    [reply] = customer.wait_replies(1)
+    handoff = responses.render("utter_handoff", "ja") or ""
+    assert reply.startswith(handoff)
+    # Then when a person will reply, from the team's hours: within them or after them.
+    assert re.search(
+        r"(担当者より|担当者からのご返信は).+(までにご返信いたします|までとなります)", reply
+    )
 
 
 def test_rasa_keeps_only_the_last_turns_of_a_long_conversation(

@@ -1,6 +1,7 @@
 """The CRM contract, run against every backend: SqlCrm on SQLite (and PostgreSQL when
-DATABASE_URL is set), and HttpCrm against the fake CRM over ASGI. Then what only one backend
-does: seeding, conversation summaries, and HttpCrm's failures."""
+DATABASE_URL is set), HttpCrm against the fake CRM over ASGI, and HttpCrm against the app's own
+CRM API (/crm/v1, served from its SQL CRM). Then what only one backend does: seeding,
+conversation summaries, and HttpCrm's failures."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.__main__ import migrate
+from agent.app import create_app
 from agent.crm.base import Crm
 from agent.crm.demo import load_demo, seed_demo
 from agent.crm.errors import (
@@ -34,6 +36,7 @@ from agent.errors import ConfigError, TransientError
 from agent.records.models import Conversation, Direction, Message, MessageStatus
 from connectors.fakes.crm import create_fake_crm
 from tests.conftest import PAGE_ID, _database_kinds, _postgres_database, make_settings
+from tests.integration.helpers import app_client
 
 DEMO = load_demo()
 TOKEN = "test_crm_token"
@@ -103,8 +106,12 @@ async def record_conversation(
         await session.commit()
 
 
-@pytest.fixture(params=[*(f"sql-{kind}" for kind in _database_kinds()), "http"])
+@pytest.fixture(params=[*(f"sql-{kind}" for kind in _database_kinds()), "http", "app"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    if request.param == "app":
+        async for app_backend in _app_backend(request, tmp_path):
+            yield app_backend
+        return
     if request.param == "http":
         transport = httpx.ASGITransport(app=create_fake_crm(TOKEN, DEMO))
         async with httpx.AsyncClient(transport=transport, base_url=CRM_URL) as client:
@@ -128,6 +135,25 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
                 await record_conversation(sessions, identity, started_at, text)
 
             yield Backend(SqlCrm(sessions), add_local)
+
+
+async def _app_backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    """The app serving the contract from its SQL CRM, as the action server reaches it."""
+    redis_port = request.getfixturevalue("redis_port")
+    with migrated_database("sqlite", tmp_path) as url:
+        async with open_sessions(url) as sessions:
+            await seed_demo(sessions, DEMO)
+            settings = make_settings(
+                database_url=url,
+                redis_url=f"redis://127.0.0.1:{redis_port}/0",
+                crm_api_token=TOKEN,
+            )
+            async with app_client(create_app(settings)) as client:
+
+                async def add_local(identity: Identity, started_at: datetime, text: str) -> None:
+                    await record_conversation(sessions, identity, started_at, text)
+
+                yield Backend(HttpCrm(client, base_url="http://app/crm/v1", token=TOKEN), add_local)
 
 
 # --- the contract --------------------------------------------------------------------------
