@@ -18,6 +18,9 @@ class Account(BaseModel):
 
     id: str
     token: SecretStr
+    # Meta only: the app secret of the Meta app this Page or Instagram account is subscribed
+    # through, when it is not the main app (a brand whose Pages sit in several Meta apps).
+    app_secret: SecretStr | None = None
 
 
 class Settings(BaseSettings):
@@ -74,6 +77,17 @@ class Settings(BaseSettings):
 
     def accounts(self, channel: str) -> set[str]:
         return set(self.send_tokens(channel))
+
+    def meta_app_secrets(self) -> list[str]:
+        """Every Meta app secret a Messenger or Instagram webhook may be signed with: the main
+        app's, then those of extra accounts subscribed through other apps."""
+        secrets = [self.messenger_app_secret.get_secret_value()]
+        for account in (*self.messenger_extra_pages, *self.instagram_extra_accounts):
+            if account.app_secret is not None:
+                value = account.app_secret.get_secret_value()
+                if value not in secrets:
+                    secrets.append(value)
+        return secrets
 
     # X: the brand's account, the app's consumer secret (CRC and signatures), a user token
     # with dm.write for sending, and the app's id (its own sends come back and are dropped).

@@ -78,8 +78,10 @@ async def instagram_events(request: Request, settings: SettingsDep) -> JSONRespo
 
 async def _meta_events(request: Request, settings: Settings, channel: Channel) -> JSONResponse:
     body = await read_body(request, settings.max_body_bytes)
-    secret = settings.messenger_app_secret.get_secret_value()
-    if not signature_is_valid(secret, body, request.headers.get("x-hub-signature-256")):
+    header = request.headers.get("x-hub-signature-256")
+    # Each secret is checked in constant time. A body signed by any of the brand's Meta apps is
+    # authentic; which accounts it may speak for is then checked per event (known accounts).
+    if not any(signature_is_valid(secret, body, header) for secret in settings.meta_app_secrets()):
         raise SignatureError("missing or invalid X-Hub-Signature-256")
     batch = parse_webhook(body, channel=channel)
     return await _accept(request, batch, channel, settings.accounts(channel))

@@ -5,10 +5,18 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
+from agent.app import create_app
 from agent.settings import Settings
-from tests.conftest import IG_ACCOUNT_ID, PAGE_ID, PAGE_TOKEN, X_USER_ID, make_settings
+from tests.conftest import (
+    APP_SECRET,
+    IG_ACCOUNT_ID,
+    PAGE_ID,
+    PAGE_TOKEN,
+    X_USER_ID,
+    make_settings,
+)
 from tests.integration.conftest import EXTRA_PAGE_ID, EXTRA_PAGE_TOKEN, Harness
-from tests.integration.helpers import message_event
+from tests.integration.helpers import app_client, message_event, signed_headers, webhook_body
 
 
 @pytest.fixture
@@ -44,3 +52,30 @@ async def test_each_page_is_answered_with_its_own_token(harness: Harness, redis:
         "echo: hi from the second page": EXTRA_PAGE_TOKEN,
         "echo: hi from the first page": PAGE_TOKEN,
     }
+
+
+async def test_a_page_of_another_meta_app_is_verified_with_that_apps_secret(
+    database_url: str, redis_port: int, redis: Redis
+) -> None:
+    settings = make_settings(
+        database_url=database_url,
+        redis_url=f"redis://127.0.0.1:{redis_port}/0",
+        messenger_extra_pages=[
+            {"id": EXTRA_PAGE_ID, "token": EXTRA_PAGE_TOKEN, "app_secret": "second_app_secret"}
+        ],
+    )
+    assert settings.meta_app_secrets() == [APP_SECRET, "second_app_secret"]
+    event = message_event("m_second_app", "hello", psid="9100000000000002")
+    event["recipient"] = {"id": EXTRA_PAGE_ID}
+    body = webhook_body(event, page_id=EXTRA_PAGE_ID)
+    async with app_client(create_app(settings)) as client:
+        ok = await client.post(
+            "/webhooks/messenger", content=body, headers=signed_headers(body, "second_app_secret")
+        )
+        main = await client.post("/webhooks/messenger", content=body, headers=signed_headers(body))
+        forged = await client.post(
+            "/webhooks/messenger", content=body, headers=signed_headers(body, "not_an_app_secret")
+        )
+    assert ok.status_code == 200 and ok.json()["accepted"] == 1
+    assert main.status_code == 200 and main.json()["duplicates"] == 1  # the main app's secret
+    assert forged.status_code == 403
