@@ -30,7 +30,6 @@ def owned_key(staff_id: int) -> str:
     return f"agent:handoff:owned:{staff_id}"
 
 
-HANDOFF_TEAMS = "agent:handoff:teams"  # set of teams with a waiting index
 CONSOLE_EVENTS = "agent:console:events"  # pub/sub channel of what the console shows live
 
 

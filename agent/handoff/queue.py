@@ -103,7 +103,6 @@ class EscalationQueue:
                 pipe.hset(redis_keys.escalation_key(item.id), mapping=item.to_hash())  # type: ignore[arg-type]
                 if item.status == "waiting":
                     pipe.zadd(redis_keys.waiting_key(item.team), {str(item.id): item.rank})
-                    pipe.sadd(redis_keys.HANDOFF_TEAMS, item.team)
                 elif item.assignee_id is not None:
                     pipe.sadd(redis_keys.owned_key(item.assignee_id), str(item.id))
             await pipe.execute()
@@ -122,7 +121,7 @@ class EscalationQueue:
         return ClaimResult(int(result))
 
     async def release(self, escalation_id: int, *, team: str, staff_id: int, rank: float) -> bool:
-        """Back to the waiting queue of `team` (the same team, or another on a transfer)."""
+        """Back to the waiting queue of `team` (the person went offline)."""
         done = await self._release(
             keys=[
                 redis_keys.owned_key(staff_id),
@@ -131,31 +130,7 @@ class EscalationQueue:
             ],
             args=[str(escalation_id), repr(rank), team],
         )
-        if done:
-            await self._redis.sadd(redis_keys.HANDOFF_TEAMS, team)
         return bool(done)
-
-    async def move(self, escalation_id: int, *, from_team: str, to_team: str, rank: float) -> None:
-        """A waiting escalation transferred to another team."""
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.zrem(redis_keys.waiting_key(from_team), str(escalation_id))
-        pipe.zadd(redis_keys.waiting_key(to_team), {str(escalation_id): rank})
-        pipe.hset(redis_keys.escalation_key(escalation_id), mapping={"team": to_team})
-        pipe.sadd(redis_keys.HANDOFF_TEAMS, to_team)
-        await pipe.execute()
-
-    async def reassign(
-        self, escalation_id: int, *, from_staff: int, to_staff: int, team: str
-    ) -> None:
-        """An assigned escalation transferred straight to another person."""
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.srem(redis_keys.owned_key(from_staff), str(escalation_id))
-        pipe.sadd(redis_keys.owned_key(to_staff), str(escalation_id))
-        pipe.hset(
-            redis_keys.escalation_key(escalation_id),
-            mapping={"assignee_id": str(to_staff), "team": team},
-        )
-        await pipe.execute()
 
     async def remove(self, escalation_id: int, *, team: str, staff_id: int | None) -> None:
         """Resolved or returned to the bot: gone from the index."""
@@ -190,9 +165,6 @@ class EscalationQueue:
     async def owned(self, staff_id: int) -> list[QueueItem]:
         ids = sorted(int(m) for m in await self._redis.smembers(redis_keys.owned_key(staff_id)))
         return await self.items(ids)
-
-    async def owned_count(self, staff_id: int) -> int:
-        return int(await self._redis.scard(redis_keys.owned_key(staff_id)))
 
     async def items(self, ids: Sequence[int]) -> list[QueueItem]:
         if not ids:
