@@ -24,6 +24,8 @@ from agent.errors import (
 )
 from agent.handoff.presence import sweep_forever
 from agent.inbox.routes import router as webhook_router
+from agent.insight.jobs import run_forever as insight_forever
+from agent.insight.routes import router as insight_router
 from agent.nlg.routes import router as nlg_router
 from agent.runtime import Runtime, build_runtime
 from agent.settings import Settings
@@ -51,18 +53,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper = asyncio.create_task(
             sweep_forever(runtime.handoff(), every_s=settings.console_absent_after_s)
         )
+        insight = asyncio.create_task(
+            insight_forever(runtime.insight_job(), every_s=settings.insight_refresh_s)
+        )
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in (sweeper, insight):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await runtime.close()
 
     app = FastAPI(title="Tsuyu Botanicals DM agent", lifespan=lifespan)
     app.include_router(webhook_router)
     app.include_router(nlg_router)
     app.include_router(api_router)
+    app.include_router(insight_router)
     app.include_router(console_router)
     app.include_router(crm_router)
 
@@ -77,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ConsoleError)
     async def console_error(request: Request, exc: ConsoleError) -> Response:
         # A page opened without a session goes to the login page; the API answers 401.
-        page = request.method == "GET" and not request.url.path.startswith("/console/api/")
+        path = request.url.path
+        page = request.method == "GET" and "/api/" not in path and "/export/" not in path
         if isinstance(exc, LoginRequired) and page:
             return RedirectResponse("/console/login", status_code=303)
         return JSONResponse({"error": str(exc)}, status_code=exc.status_code)

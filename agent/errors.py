@@ -12,6 +12,7 @@ AgentError
 │   └── SendRetryable            platform said "try again" (timeout, 5xx, rate limit)
 ├── SendRejected                 platform refused for good; recorded on the message
 └── ConsoleError                 mapped to HTTP in `agent.app`
+    ├── BadRequest               400: dashboard filters it cannot use (reason given)
     ├── LoginRequired            401
     ├── NotAllowed               403: another team's conversation, a bad CSRF token
     ├── NotFound                 404
@@ -99,6 +100,12 @@ class ConsoleError(AgentError):
 
 class LoginRequired(ConsoleError):
     status_code = 401
+
+
+class BadRequest(ConsoleError):
+    """Parameters the console or the dashboard cannot use; the message says which."""
+
+    status_code = 400
 
 
 class NotAllowed(ConsoleError):

@@ -40,3 +40,7 @@ def console_session_key(token_hash: str) -> str:
 def console_seen_key(staff_id: int) -> str:
     """Present while the person has the console open (refreshed by its live connection)."""
     return f"agent:console:seen:{staff_id}"
+
+
+# Insight (agent/insight/jobs.py): one app process at a time recomputes the rollups.
+INSIGHT_JOB_LOCK = "agent:insight:job-lock"

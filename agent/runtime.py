@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import httpx
 from redis.asyncio import Redis
@@ -21,6 +22,8 @@ from agent.handoff.config import HandoffConfig, load_handoff_config
 from agent.handoff.queue import EscalationQueue
 from agent.handoff.service import HandoffService
 from agent.inbox.queue import InboundQueue
+from agent.insight.config import InsightConfig, load_insight_config
+from agent.insight.jobs import InsightJob
 from agent.nlg.responses import Responses, load_responses
 from agent.pipeline.turn import SendClient, TurnDeps
 from agent.settings import Settings
@@ -46,6 +49,7 @@ class Runtime:
     policy: PolicyConfig
     handoff_config: HandoffConfig
     escalations: EscalationQueue
+    insight_config: InsightConfig
     _analyzer: Analyzer | None = field(default=None, repr=False)
 
     def analyzer(self) -> Analyzer:
@@ -86,6 +90,20 @@ class Runtime:
             inbound=self.queue,
             config=self.handoff_config,
             responses=self.responses,
+        )
+
+    def insight_job(self) -> InsightJob:
+        settings = self.settings
+        secret = settings.crisis_webhook_secret
+        return InsightJob(
+            sessions=self.sessions,
+            redis=self.redis,
+            http=self.http,
+            config=self.insight_config,
+            time_zone=self.handoff_config.calendar.time_zone,
+            lookback=timedelta(seconds=settings.insight_lookback_s),
+            webhook_url=settings.crisis_webhook_url,
+            webhook_secret=secret.get_secret_value() if secret else None,
         )
 
     def turn_deps(self, http: httpx.AsyncClient | None = None) -> TurnDeps:
@@ -146,4 +164,5 @@ def build_runtime(settings: Settings) -> Runtime:
         policy=policy_config(settings),
         handoff_config=load_handoff_config(settings.handoff_config_path),
         escalations=EscalationQueue(redis),
+        insight_config=load_insight_config(settings.insight_config_path),
     )

@@ -126,6 +126,15 @@ class Settings(BaseSettings):
     # A person whose console has been closed this long is set offline (their conversations go
     # back to the queue).
     console_absent_after_s: int = Field(default=120, ge=30)
+    # Insight (agent/insight): the brand's crisis settings, how often the dashboard's rollups
+    # are recomputed and crises looked for, and how far back each run recomputes (catching
+    # messages whose signals were stored late). A crisis alert is POSTed to the webhook URL,
+    # signed with the secret (X-Tsuyu-Signature: sha256=<HMAC of the body>); unset: no webhook.
+    insight_config_path: Path = REPO_ROOT / "agent" / "insight" / "insight.yml"
+    insight_refresh_s: float = Field(default=60.0, ge=1.0)
+    insight_lookback_s: int = Field(default=6 * 3600, ge=0)
+    crisis_webhook_url: str | None = None
+    crisis_webhook_secret: SecretStr | None = None
     # Create the demo brand's staff accounts and CRM customers (`python -m agent seed-demo`).
     demo_data: bool = True
     # The analyze API: longest text judged, most items per batch.

@@ -39,8 +39,8 @@ from agent.crm.errors import CrmUnavailable, IdentityConflict
 from agent.crm.http import to_wire
 from agent.crm.types import Identity
 from agent.errors import Conflict, LoginRequired, NotAllowed, NotFound
-from agent.handoff.events import ConsoleEvent, publish
-from agent.handoff.models import EscalationEvent, Note, Presence, Staff
+from agent.handoff.events import BROADCAST, ConsoleEvent, publish
+from agent.handoff.models import EscalationEvent, Note, Presence, Role, Staff
 from agent.handoff.presence import mark_seen
 from agent.handoff.service import HandoffService
 from agent.records.models import Conversation, Escalation, Message, utcnow
@@ -116,7 +116,8 @@ async def login(
         raise NotAllowed("the login form expired: reload the page")
     async with _runtime(request).sessions() as db:
         staff = await authenticate(db, email=email, password=password)
-        if staff is not None and staff.presence == Presence.OFFLINE:
+        # Analysts take no conversations: logging in does not put them online.
+        if staff is not None and staff.presence == Presence.OFFLINE and staff.role != Role.ANALYST:
             staff.presence = Presence.ONLINE
             await db.commit()
     if staff is None:
@@ -127,7 +128,9 @@ async def login(
         staff.id,
         absent_after_s=_runtime(request).settings.console_absent_after_s,
     )
-    response = RedirectResponse("/console", status_code=303)
+    # The brand team's analysts work on the dashboard, not the queue.
+    home = "/console/insight" if staff.role == Role.ANALYST else "/console"
+    response = RedirectResponse(home, status_code=303)
     _set_cookie(request, response, SESSION_COOKIE, token, max_age=None)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
     return response
@@ -184,7 +187,7 @@ def _app_page(who: Caller) -> HTMLResponse:
 @router.get("/static/{name}")
 async def static_file(name: str, who: CallerDep) -> Response:
     path = STATIC / name
-    if name not in ("console.js", "console.css") or not path.is_file():
+    if name not in ("console.js", "console.css", "insight.js", "insight.css") or not path.is_file():
         raise NotFound(name)
     media = "text/javascript" if name.endswith(".js") else "text/css"
     return Response(path.read_bytes(), media_type=media)
@@ -455,7 +458,8 @@ async def events(request: Request, who: CallerDep) -> StreamingResponse:
                     yield b": keepalive\n\n"
                     continue
                 event = json.loads(message["data"])
-                if staff.sees_team(None) or event.get("team") in staff.teams:
+                everyone = event.get("type") in BROADCAST
+                if everyone or staff.sees_team(None) or event.get("team") in staff.teams:
                     yield f"data: {json.dumps(event)}\n\n".encode()
                 await asyncio.sleep(0)
         finally:

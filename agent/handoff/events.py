@@ -23,6 +23,12 @@ class ConsoleEvent(StrEnum):
     CUSTOMER_WROTE = "customer_wrote"
     REPLY_SENT = "reply_sent"  # a person's reply went into the outbox
     NOTE_ADDED = "note_added"
+    CRISIS = "crisis"  # a crisis alert was raised (agent/insight)
+    CRISIS_ACKNOWLEDGED = "crisis_acknowledged"
+
+
+# Shown to every console, whatever the person's teams.
+BROADCAST = frozenset({ConsoleEvent.CRISIS.value, ConsoleEvent.CRISIS_ACKNOWLEDGED.value})
 
 
 async def publish(
@@ -43,5 +49,15 @@ async def publish(
     }
     try:
         await redis.publish(redis_keys.CONSOLE_EVENTS, json.dumps(event))
+    except RedisError as exc:
+        log.warning("console event %s not published: %s", kind, exc)
+
+
+async def publish_alert(redis: Redis, kind: ConsoleEvent, *, alert_id: int) -> None:
+    """Tell every open console about a crisis alert; like `publish`, never fails the caller."""
+    try:
+        await redis.publish(
+            redis_keys.CONSOLE_EVENTS, json.dumps({"type": kind.value, "alert_id": alert_id})
+        )
     except RedisError as exc:
         log.warning("console event %s not published: %s", kind, exc)

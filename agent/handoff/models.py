@@ -17,6 +17,7 @@ class Role(StrEnum):
     AGENT = "agent"
     LEAD = "lead"  # sees and assigns every team's conversations
     ADMIN = "admin"
+    ANALYST = "analyst"  # the brand team: the insight dashboard, no conversations
 
 
 class Presence(StrEnum):

@@ -59,14 +59,20 @@ _BASE_LEVEL = {"critical": 1, "high": 2, "normal": 3, "low": 4}
 _TOP_TIERS = frozenset({"gold", "vip"})
 
 
-def priority(
-    *, urgency: str, tier: str | None, created: datetime, due: datetime, now: datetime
-) -> Priority:
-    """A level for people to read: from urgency, one higher for top CRM tiers, and one higher
-    again once more than half the time to the due reply has gone."""
+def base_priority(urgency: str, tier: str | None) -> int:
+    """The level an escalation starts at: from urgency, one higher for top CRM tiers."""
     level = _BASE_LEVEL.get(urgency, 3)
     if tier in _TOP_TIERS:
         level -= 1
+    return max(1, level)
+
+
+def priority(
+    *, urgency: str, tier: str | None, created: datetime, due: datetime, now: datetime
+) -> Priority:
+    """A level for people to read: the base level, one higher once more than half the time to
+    the due reply has gone."""
+    level = base_priority(urgency, tier)
     span = (due - created).total_seconds()
     if span > 0 and (now - created).total_seconds() > span / 2:
         level -= 1

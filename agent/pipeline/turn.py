@@ -366,6 +366,7 @@ def _store_signals(message: Message, judged: Judged, decision: Decision | None) 
     message.urgency = judged.signals.urgency.level.value
     message.sentiment_score = judged.signals.sentiment.score
     message.fallback = judged.fallback
+    message.topic = judged.signals.intent.name if judged.signals.intent else None
 
 
 async def _judge(

@@ -83,6 +83,9 @@ class Message(Base):
         UniqueConstraint("channel", "account_id", "platform_message_id", name="uq_platform_mid"),
         Index("ix_messages_conversation", "conversation_id", "id"),
         Index("ix_messages_status", "status"),
+        # Reports read messages by time, and the questions the bot could not answer.
+        Index("ix_messages_created", "created_at"),
+        Index("ix_messages_fallback_created", "fallback", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -120,6 +123,8 @@ class Message(Base):
     sentiment_score: Mapped[float | None] = mapped_column(Float)
     # Inbound: the bot could not answer it (NLU fallback or an unsure FAQ).
     fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Inbound: what it was about, for reports: Rasa's intent (FAQ answers as faq/<key>).
+    topic: Mapped[str | None] = mapped_column(String(64))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -135,7 +140,10 @@ class Escalation(Base):
     """A conversation handed to a person, with the reasons the policy gave."""
 
     __tablename__ = "escalations"
-    __table_args__ = (Index("ix_escalations_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_escalations_status_created", "status", "created_at"),
+        Index("ix_escalations_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)

@@ -221,6 +221,17 @@ async function render() {
   }
 }
 
+async function renderAlerts() {
+  // Crisis alerts nobody acknowledged yet, above everything, for everyone.
+  const response = await fetch("/console/insight/api/alerts", { credentials: "same-origin" });
+  if (!response.ok) return;
+  const { alerts } = await response.json();
+  const banner = document.getElementById("crisis");
+  banner.replaceChildren(...alerts.map((a) => el("div", { class: "crisis-banner", testid: "crisis-alert" },
+    `${t.crisis}: ${a.subject} — ${a.customers} ${t.customers}, ${a.messages} ${t.messages} `,
+    el("a", { href: "/console/insight" }, t.insight))));
+}
+
 function scheduleRender() {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => render().catch((e) => flash(e.message)), 100);
@@ -244,10 +255,18 @@ async function start() {
   const logout = document.getElementById("logout");
   logout.textContent = t.logout;
   logout.onclick = async () => { await api("/logout", {}); location.href = "/console/login"; };
+  if (["analyst", "lead", "admin"].includes(me.staff.role)) {
+    logout.before(el("a", { href: "/console/insight", class: "nav", testid: "insight-link" }, t.insight));
+  }
   await render();
+  await renderAlerts();
   const events = new EventSource("/console/api/events");
   events.onopen = () => document.body.dataset.live = "1";
-  events.onmessage = scheduleRender;
+  events.onmessage = (event) => {
+    const kind = JSON.parse(event.data).type;
+    if (kind === "crisis" || kind === "crisis_acknowledged") renderAlerts().catch((e) => flash(e.message));
+    else scheduleRender();
+  };
   setInterval(tickCountdowns, 1000);
 }
 

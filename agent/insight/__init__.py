@@ -1,0 +1,1 @@
+"""Insight for the brand team: metrics, the dashboard and crisis detection."""
