@@ -1,4 +1,4 @@
-"""`python -m agent {migrate|seed-demo|worker}`."""
+"""`python -m agent {migrate|seed-demo|worker|insight-rebuild}`."""
 
 from __future__ import annotations
 
@@ -67,9 +67,23 @@ async def run_worker(settings: Settings) -> None:
         await runtime.close()
 
 
+async def insight_rebuild(settings: Settings) -> None:
+    """Recompute the dashboard's rollups over the whole record (after an import, or a change
+    to the crisis words, which the subject rollup depends on)."""
+    from agent.records.models import utcnow
+    from agent.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        chunks = await runtime.insight_job().rebuild(utcnow())
+    finally:
+        await runtime.close()
+    logging.getLogger(__name__).info("insight rollups rebuilt (%d chunks)", chunks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m agent")
-    parser.add_argument("command", choices=["migrate", "seed-demo", "worker"])
+    parser.add_argument("command", choices=["migrate", "seed-demo", "worker", "insight-rebuild"])
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()  # type: ignore[call-arg]  # read from the environment
@@ -78,6 +92,8 @@ def main() -> None:
     elif args.command == "seed-demo":
         if settings.demo_data:
             asyncio.run(seed_demo(settings))
+    elif args.command == "insight-rebuild":
+        asyncio.run(insight_rebuild(settings))
     else:
         asyncio.run(run_worker(settings))
 

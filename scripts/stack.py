@@ -76,6 +76,7 @@ class Secrets:
     x_user_token: str
     x_app_id: str
     crm_api_token: str  # the app's CRM API, called by the action server
+    crisis_webhook_secret: str
 
     @classmethod
     def generate(cls) -> Secrets:
@@ -91,6 +92,7 @@ class Secrets:
             x_user_token=secrets.token_hex(24),
             x_app_id=str(10000000 + secrets.randbelow(89999999)),
             crm_api_token=secrets.token_urlsafe(32),
+            crisis_webhook_secret=secrets.token_hex(16),
         )
 
     @classmethod
@@ -111,6 +113,8 @@ class Stack:
     secrets: Secrets
     database_url: str
     model: Path = MODEL
+    # How often the app recomputes the dashboard and looks for crises (tests: seconds).
+    insight_refresh_s: float = 60.0
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, IO[bytes]] = field(default_factory=dict)
 
@@ -122,6 +126,7 @@ class Stack:
             ports=Ports.free(),
             secrets=Secrets.generate(),
             database_url=f"sqlite:///{run_dir / 'agent.db'}",
+            insight_refresh_s=2.0,
         )
 
     @property
@@ -171,6 +176,10 @@ class Stack:
                 "AGENT_CRM_API_TOKEN": self.secrets.crm_api_token,
                 "AGENT_WORKER_BLOCK_MS": "200",
                 "AGENT_WORKER_MAX_BACKOFF_S": "2",
+                "AGENT_INSIGHT_REFRESH_S": str(self.insight_refresh_s),
+                # Crisis alerts go to the fake server's hook receiver (see them at /_fake/hooks).
+                "AGENT_CRISIS_WEBHOOK_URL": f"{self.fake_url}/_fake/hooks/crisis",
+                "AGENT_CRISIS_WEBHOOK_SECRET": self.secrets.crisis_webhook_secret,
                 "FAKE_PAGE_ID": self.secrets.page_id,
                 "FAKE_APP_SECRET": self.secrets.app_secret,
                 "FAKE_PAGE_TOKEN": self.secrets.page_token,
@@ -420,6 +429,8 @@ Ready.
   Rasa:                                                {stack.rasa_url}
   Action server (order lookups):                       {stack.actions_url}/health
   Agent console (demo logins in README, tsuyu-demo):   {stack.app_url}/console
+  Insight dashboard (analyst mei@tsuyu.example):       {stack.app_url}/console/insight
+  Crisis alert webhook deliveries (fake receiver):     {stack.fake_url}/_fake/hooks
   Webhook verification handshake: {"ok" if subscribed.get("verified") else "FAILED"}
 Press Ctrl-C to stop.""",
             flush=True,

@@ -27,7 +27,13 @@ from agent.handoff.events import ConsoleEvent, publish_alert
 from agent.insight.config import InsightConfig
 from agent.insight.crisis import Alert, Observation, baseline_series, detect, hour_start
 from agent.insight.models import CrisisAlert, RollupState, SubjectHourly, WebhookStatus
-from agent.insight.rollup import InboundRow, load_rows, recompute_from, refresh
+from agent.insight.rollup import (
+    InboundRow,
+    load_rows,
+    oldest_message,
+    recompute_from,
+    refresh,
+)
 from agent.records.models import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -79,8 +85,12 @@ class InsightJob:
         return RunResult(refreshed_from=start, alerts=alerts, delivered=delivered)
 
     async def refresh_rollups(self, now: datetime, *, since: datetime | None = None) -> datetime:
+        """Recompute from `since`, or from where routine runs start; the very first run
+        covers every message already stored."""
         async with self.sessions() as db:
             state = await db.get(RollupState, 1)
+            if since is None and (state is None or state.refreshed_at is None):
+                since = await oldest_message(db)
             start = since or recompute_from(
                 state.refreshed_at if state else None, now, self.lookback
             )
@@ -89,6 +99,34 @@ class InsightJob:
             )
             await db.commit()
         return begun
+
+    async def rebuild(self, now: datetime, *, chunk: timedelta = timedelta(days=7)) -> int:
+        """Recompute every rollup from the oldest message, a chunk of days at a time (memory
+        stays bounded on a large record). Returns the number of chunks."""
+        async with self.sessions() as db:
+            oldest = await oldest_message(db)
+        if oldest is None:
+            await self.refresh_rollups(now, since=now)
+            return 1
+        chunks = 0
+        start = oldest
+        while True:
+            until = start + chunk
+            last = until > now
+            async with self.sessions() as db:
+                await refresh(
+                    db,
+                    since=start,
+                    now=now,
+                    tz=self.time_zone,
+                    crisis=self.config.crisis,
+                    until=None if last else until,
+                )
+                await db.commit()
+            chunks += 1
+            if last:
+                return chunks
+            start = until
 
     async def detect_crises(self, now: datetime) -> list[int]:
         """New alerts (their ids); the baseline is the subject rollup, so refresh first."""

@@ -74,7 +74,12 @@ def render(
 ) -> str:
     f = report.filters
     query = urlencode(
-        {"from": f.start.isoformat(), "to": f.end.isoformat(), "channel": f.channel or ""}
+        {
+            "from": f.start.isoformat(),
+            "to": f.end.isoformat(),
+            "channel": f.channel or "",
+            "lang": language,
+        }
     )
     by_table = tables(report, w)
     t, b, c, p = report.trend, report.bot, report.containment, report.people
@@ -125,6 +130,8 @@ def render(
                 empty_text=empty,
                 value_format="{:,.0f}",
                 y_min=0,
+                width=1200,
+                height=280,
             ),
             _table(by_table["daily"], query, w),
             wide=True,
@@ -246,7 +253,7 @@ def render(
                 }
             )
         ),
-        filters=_filters(report, w),
+        filters=_filters(report, w, language),
         refreshed=escape(
             w["refreshed"].format(
                 time=refreshed.astimezone(f.tz).strftime("%Y-%m-%d %H:%M") if refreshed else "—"
@@ -260,7 +267,7 @@ def render(
     )
 
 
-def _filters(report: Report, w: dict[str, str]) -> str:
+def _filters(report: Report, w: dict[str, str], language: str) -> str:
     f = report.filters
     options = [f'<option value="">{escape(w["all_channels"])}</option>'] + [
         f'<option value="{ch}"{" selected" if f.channel == ch else ""}>{ch}</option>'
@@ -268,6 +275,7 @@ def _filters(report: Report, w: dict[str, str]) -> str:
     ]
     return (
         '<form method="get" class="filters" data-testid="filters">'
+        f'<input type="hidden" name="lang" value="{escape(language)}">'
         f'<label>{escape(w["from"])} <input type="date" name="from" value="{f.start.isoformat()}" '
         'data-testid="from"></label>'
         f'<label>{escape(w["to"])} <input type="date" name="to" value="{f.end.isoformat()}" '

@@ -103,12 +103,14 @@ async def export(
     start: StartQ = None,
     end: EndQ = None,
     channel: ChannelQ = None,
+    lang: Annotated[str | None, Query(max_length=2)] = None,
 ) -> Response:
     runtime = _runtime(request)
     filters = parse_filters(runtime, start, end, channel)
     async with runtime.sessions() as db:
         report = await build_report(db, filters, now=utcnow())
-    table = tables(report, words(who.staff.ui_language)).get(key)
+    language = lang if lang in ("en", "ja") else who.staff.ui_language
+    table = tables(report, words(language)).get(key)
     if table is None:
         raise NotFound(f"no table {key!r}")
     name = f"{key}_{filters.start.isoformat()}_{filters.end.isoformat()}.csv"

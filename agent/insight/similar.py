@@ -1,10 +1,11 @@
 """Group the questions the bot could not answer by similarity, so the brand team sees
 "how do I recycle the bottle" once with a count instead of forty times.
 
-Character n-grams (2–4, within word boundaries) work for English and for Japanese, which has
-no spaces; TF-IDF keeps shared filler ("hello", "please", "です") from joining unrelated
-questions. The grouping is greedy: the most recent ungrouped question leads a group and takes
-every ungrouped question at least `threshold` similar to it."""
+Character n-grams (3–4, within word boundaries) work for English and for Japanese, which has
+no spaces. No IDF weighting: fitted on a few similar questions it would discount exactly the
+words they share ("shop in Kyoto"), and the result would change with whatever else was asked
+that week. The grouping is greedy: the most recent ungrouped question leads a group and takes
+every ungrouped question at least `threshold` similar to it or to the group's centre."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def normalise(text: str) -> str:
 
 
 def group_questions(
-    questions: Sequence[Question], *, threshold: float = 0.45, limit: int = 20
+    questions: Sequence[Question], *, threshold: float = 0.4, limit: int = 20
 ) -> list[Group]:
     """`questions` newest first. Groups largest first (ties: the most recent first)."""
     kept = [q for q in questions if normalise(q.text)]
@@ -53,7 +54,7 @@ def group_questions(
         return []
     texts = [normalise(q.text) for q in kept]
     vectors = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True
+        analyzer="char_wb", ngram_range=(3, 4), use_idf=False, sublinear_tf=True
     ).fit_transform(texts)
     unassigned = np.ones(len(kept), dtype=bool)
     groups: list[tuple[int, list[int]]] = []
@@ -62,6 +63,14 @@ def group_questions(
             continue
         similarity = (vectors @ vectors[leader].T).toarray().ravel()
         close = np.flatnonzero(unassigned & (similarity >= threshold))
+        # A second look from the group's centre takes in wordings close to the group as a
+        # whole but not to its first question ("any shop in Kyoto?" / "is there a Tsuyu shop
+        # in Kyoto").
+        centre = np.asarray(vectors[close].mean(axis=0)).ravel()
+        norm = float(np.linalg.norm(centre))
+        if norm > 0:
+            around = vectors @ (centre / norm)
+            close = np.flatnonzero(unassigned & ((similarity >= threshold) | (around >= threshold)))
         unassigned[close] = False
         groups.append((leader, [int(m) for m in close]))
     groups.sort(key=lambda item: (-len(item[1]), item[0]))

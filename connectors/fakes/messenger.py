@@ -288,6 +288,22 @@ def create_fake_app(
         verified = response.status_code == 200 and response.text == challenge
         return {"verified": verified, "status": response.status_code}
 
+    @app.post("/_fake/hooks/{name}")
+    async def hook(name: str, request: Request) -> dict[str, bool]:
+        """Stands in for the brand's own alerting endpoint (the crisis webhook's receiver)."""
+        state.hooks.append(
+            {
+                "name": name,
+                "headers": dict(request.headers),
+                "body": (await request.body()).decode(),
+            }
+        )
+        return {"ok": True}
+
+    @app.get("/_fake/hooks")
+    async def hooks() -> list[dict[str, Any]]:
+        return state.hooks
+
     @app.post("/_fake/reset")
     async def reset() -> dict[str, bool]:
         fresh = FakeState()

@@ -32,6 +32,8 @@ class FakeState:
     customer_channel: dict[str, str] = field(default_factory=dict)  # id -> messenger/instagram
     failures: list[Injected] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    # Posts to the brand's own endpoints (the crisis alert webhook), with their headers.
+    hooks: list[dict[str, Any]] = field(default_factory=list)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def record_out(self, customer_id: str, item: ThreadItem) -> None:

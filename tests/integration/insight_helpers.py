@@ -9,6 +9,7 @@ from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.handoff import models as _staff  # noqa: F401  (the staff table escalations refer to)
 from agent.records.models import (
     Conversation,
     Direction,

@@ -14,8 +14,9 @@ from agent.insight import metrics
 from agent.insight.jobs import InsightJob
 from agent.insight.metrics import Filters
 from agent.insight.models import MessageHourly
-from agent.records.models import EscalationStatus, Message
-from tests.integration.conftest import Harness
+from agent.records.models import Direction, EscalationStatus, Message, utcnow
+from tests.integration.conftest import Harness, parse_as
+from tests.integration.helpers import message_event
 from tests.integration.insight_helpers import Seeder
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -220,3 +221,21 @@ async def test_a_routine_refresh_leaves_older_days_alone(record: Harness) -> Non
     async with record.runtime.sessions() as session:
         trend = await metrics.trend(session, both_days())
     assert trend.messages == [2, 4]
+
+
+async def test_the_worker_stores_each_message_topic_and_the_rollups_count_it(
+    harness: Harness,
+) -> None:
+    harness.rasa["parse"] = parse_as("faq/shipping_cost")
+    await harness.deliver(message_event("m_topic", "how much is shipping to Osaka?"))
+    await harness.worker.run_once()
+    [inbound] = await harness.messages(Direction.INBOUND)
+    assert inbound.topic == "faq/shipping_cost"
+    now = utcnow()
+    await job(harness).refresh_rollups(now)
+    today = now.astimezone(TOKYO).date()
+    async with harness.runtime.sessions() as session:
+        volume = await metrics.volume(session, Filters(start=today, end=today, tz=TOKYO))
+        bot = await metrics.bot_replies(session, Filters(start=today, end=today, tz=TOKYO))
+    assert volume.by_topic == [("faq/shipping_cost", 1)]
+    assert bot.replied == 1 and bot.p50_ms == 2_000  # the scripted Rasa answers at once
