@@ -31,6 +31,7 @@ from agent.runtime import Runtime, build_runtime
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
+_INSIGHT_STOP_S = 30.0
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,16 +54,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper = asyncio.create_task(
             sweep_forever(runtime.handoff(), every_s=settings.console_absent_after_s)
         )
+        stop_insight = asyncio.Event()
         insight = asyncio.create_task(
-            insight_forever(runtime.insight_job(), every_s=settings.insight_refresh_s)
+            insight_forever(
+                runtime.insight_job(), every_s=settings.insight_refresh_s, stop=stop_insight
+            )
         )
         try:
             yield
         finally:
-            for task in (sweeper, insight):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            stop_insight.set()
+            try:
+                await asyncio.wait_for(insight, timeout=_INSIGHT_STOP_S)
+            except TimeoutError:
+                log.warning("insight run still busy after %.0f s; cancelled", _INSIGHT_STOP_S)
             await runtime.close()
 
     app = FastAPI(title="Tsuyu Botanicals DM agent", lifespan=lifespan)

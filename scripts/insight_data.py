@@ -42,6 +42,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.db import create_engine, sessionmaker, sync_url
+from agent.escalation.policy import Decision, PolicyConfig, Reason, decide
 from agent.handoff.config import HandoffConfig, load_handoff_config
 from agent.handoff.models import EscalationEvent, EventKind
 from agent.handoff.routing import due_at, reply_calendar, route
@@ -49,7 +50,7 @@ from agent.insight.config import CrisisConfig, load_insight_config
 from agent.insight.crisis import Alert, baseline_series, detect, hour_start
 from agent.insight.jobs import observation
 from agent.insight.models import CrisisAlert, SubjectHourly, WebhookStatus
-from agent.insight.rollup import load_rows, local_day_start, refresh
+from agent.insight.rollup import load_rows, local_day_start, oldest_message, refresh
 from agent.nlg.responses import Responses, load_responses
 from agent.pipeline.turn import (
     ESCALATED_RESPONSE,
@@ -69,6 +70,15 @@ from agent.records.models import (
 )
 from agent.settings import REPO_ROOT
 from agent.signals.rules import UrgencyRule, load_rules, match_rules
+from agent.signals.types import (
+    Intent,
+    Sentiment,
+    SentimentLabel,
+    Signals,
+    TurnRecord,
+    Urgency,
+    UrgencyLevel,
+)
 
 # --- the shape of the traffic ------------------------------------------------------------------
 
@@ -94,6 +104,8 @@ CRITICAL_SHARE = 0.003  # of messages
 FALLBACK_SHARE = 0.06  # of messages; a few more come from escalations for repeated fallback
 CALM_HIGH_SHARE = 0.012  # high urgency, not negative: stays with the bot
 OTHER_LANGUAGE_SHARE = 0.03
+POLICY = PolicyConfig()  # the app's defaults (AGENT_ESCALATION_*)
+POLICY_MEMORY = max(POLICY.sentiment_window, POLICY.fallbacks_in_a_row)
 
 
 class Kind(IntEnum):
@@ -140,6 +152,7 @@ PRODUCTS = (
 PLACES = (("Osaka", "大阪"), ("Sapporo", "札幌"), ("Fukuoka", "福岡"), ("Okinawa", "沖縄"))
 COUNTRIES = (("Taiwan", "台湾"), ("the US", "アメリカ"), ("Korea", "韓国"), ("France", "フランス"))
 OUTLETS = (("Beauty Weekly", "ビューティー週報"), ("Kyoto Times", "京都タイムズ"))
+FILLERS = {"product": PRODUCTS, "place": PLACES, "country": COUNTRIES, "outlet": OUTLETS}
 
 # topic: weight among ordinary messages, sentiment mean and spread, the bot's response
 TOPICS: dict[str, tuple[float, float, float, str]] = {
@@ -566,19 +579,17 @@ ja: ツユ・ボタニカルズの{agent}です。ご不便をおかけし申し
 ja: お待たせいたしました。担当の{agent}です。詳しくお伺いできますでしょうか。
 """
 AGENTS = ("Aoi", "Haruto", "Mei", "Sora", "Yuki")
+# Said around a question by about a third of customers.
+_BARE = ("",) * 10
 OPENERS = {
-    "en": ("", "", "", "", "hi, ", "hello! ", "hey ", "excuse me, ", "quick question: "),
-    "ja": ("", "", "", "", "すみません、", "こんにちは。", "お世話になっております。", "あの、"),
+    "en": (*_BARE, "hi, ", "hello! ", "hey ", "excuse me, ", "quick question: "),
+    "ja": (*_BARE, "すみません、", "こんにちは。", "お世話になっております。", "あの、"),
 }
 CLOSERS = {
-    "en": ("", "", "", "", " thanks", " thank you!", " pls", " 🙏", "?", " thx"),
-    "ja": ("", "", "", "", "よろしくお願いします。", "🙏", "。", "教えてください。", "！"),
+    "en": (*_BARE, " thanks", " thank you!", " pls", " 🙏", "?", " thx"),
+    "ja": (*_BARE, "よろしくお願いします。", "🙏", "。", "教えてください。", "！"),
 }
 _VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_POLICY_TEXT = {
-    Kind.ASKED: ("asked_for_person", "the customer asked for a person"),
-    Kind.FALLBACKS: ("repeated_fallback", "the bot could not answer 2 times in a row"),
-}
 
 
 def parse_templates(text: str) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -708,7 +719,7 @@ def make_plan(
     window: tuple[float, float] | None = None
     if burst_customers:
         burst_day = int((len(starts) - 1) * 0.7)
-        burst_at = starts[burst_day] + 14 * 3600  # a weekday-afternoon-sized audience
+        burst_at = starts[burst_day] + 14 * 3600  # 14:00 local, 70 % into the range
         if burst_at < end_s - 3 * 3600:
             burst_start = burst_at + np.sort(rng.random(burst_customers)) * 80 * 60
             window = (float(burst_start[0]), float(burst_start[-1]))
@@ -826,6 +837,16 @@ class Said:
     def label(self) -> str:
         return sentiment_label(self.score)
 
+    def signals(self, language: str) -> Signals:
+        return Signals(
+            language=language,
+            sentiment=Sentiment(SentimentLabel(self.label), self.score),
+            urgency=Urgency(
+                UrgencyLevel(self.level), self.urgency_score, self.reasons, self.reason_keys
+            ),
+            intent=Intent(self.topic, self.confidence),
+        )
+
 
 def sentiment_label(score: float) -> str:
     if score < -0.2:
@@ -940,6 +961,9 @@ class Writer:
         self.rules = rules
         self.next_message, self.next_escalation, self.next_event = first_ids
         self.batch = Batch()
+        self._rendered: dict[tuple[str, str], str] = {}
+        # The last customer turns of each conversation: what the policy remembers.
+        self._history: dict[int, tuple[TurnRecord, ...]] = {}
         topics = [(name, spec[0]) for name, spec in TOPICS.items()]
         self._topics, self._topic_p = _weights(topics)
         self._topic_cum = list(np.cumsum(self._topic_p))
@@ -954,21 +978,18 @@ class Writer:
     # words
 
     def _fill(self, template: str, language: str) -> str:
+        if "{" not in template:
+            return template
         ja = language == "ja"
         pick = self.rnd.choice
-        product, place, country, outlet = (
-            pick(PRODUCTS),
-            pick(PLACES),
-            pick(COUNTRIES),
-            pick(OUTLETS),
-        )
-        return template.format(
-            product=product[ja],
-            place=place[ja],
-            country=country[ja],
-            outlet=outlet[ja],
-            order=f"TB-{self.rnd.randrange(100_000, 1_000_000)}",
-        )
+        values = {
+            name: pick(FILLERS[name])[ja] if name in FILLERS else self._order()
+            for name in _VARIABLE.findall(template)
+        }
+        return template.format(**values)
+
+    def _order(self) -> str:
+        return f"TB-{self.rnd.randrange(100_000, 1_000_000)}"
 
     def _vary(self, text: str, language: str) -> str:
         """The same question as different customers type it."""
@@ -1079,44 +1100,55 @@ class Writer:
     # a session
 
     def session(self, s: Session) -> None:
+        """Write one session. The conversation's earlier turns carry over, as they do for
+        the escalation policy: a bot-only session never gives it a reason to escalate, and
+        an escalated one gives it one at its trigger message."""
         rnd = self.rnd
         n = len(s.times)
         main = self._topics[bisect_right(self._topic_cum, rnd.random())]
-        trigger = self._trigger_position(s.kind, n)
-        escalation: tuple[int, Said, datetime] | None = None
-        previous_fallback = False
-        previous_scores: list[float] = []
+        history = self._history.get(s.conversation_id, ())
+        trigger = self._trigger_position(s.kind, n, history)
+        escalation: tuple[int, Said, datetime, Decision] | None = None
         for i, at in enumerate(s.times):
             language = s.language
             if rnd.random() < OTHER_LANGUAGE_SHARE:
                 language = "en" if language == "ja" else "ja"
+            previous_fallback = bool(history) and history[-1].fallback
             said = self._message(s, i, n, trigger, main, language, previous_fallback)
-            if s.kind == Kind.BOT and said.label == "negative" and previous_scores:
-                # The policy escalates a sharp fall in sentiment: keep bot-only sessions clear.
-                said = replace(said, score=max(said.score, max(previous_scores) - 0.95))
-            previous_fallback = said.fallback
-            previous_scores = [*previous_scores, said.score][-3:]
-            is_trigger = i == trigger
+            if i != trigger and said.label == "negative" and history:
+                # A sharp fall in sentiment is a reason to escalate: keep it for triggers.
+                best = max(turn.sentiment_score for turn in history[-POLICY.sentiment_window :])
+                said = replace(said, score=max(said.score, round(best - 0.95, 3)))
+            decision = None
+            if i == trigger:
+                decision = decide(
+                    said.signals(language), fallback=said.fallback, history=history, config=POLICY
+                )
+                if not decision.escalate:
+                    raise AssertionError(f"the policy does not escalate {s.kind!r}: {said!r}")
+            history = (*history, TurnRecord(said.score, said.fallback))[-POLICY_MEMORY:]
             for_person = escalation is not None
-            why = self._why(s.kind, said) if is_trigger else ()
-            inbound_id = self._inbound(s, at, said, language, for_person, is_trigger, why)
-            if is_trigger:
-                escalation = (inbound_id, said, _at(at))
-                reply: str | None = self._escalation_reply(s.kind, said)
+            why = decision.reasons if decision else ()
+            inbound_id = self._inbound(s, at, said, language, for_person, decision, why)
+            if decision is not None:
+                escalation = (inbound_id, said, _at(at), decision)
+                reply: str | None = self._escalation_reply(decision, said)
             else:
                 reply = None if for_person else said.reply
             if reply is not None:
                 self._bot_reply(s, at, inbound_id, reply, language)
+        self._history[s.conversation_id] = history
         if escalation is not None:
             self._escalate(s, *escalation)
 
-    def _trigger_position(self, kind: Kind, n: int) -> int:
+    def _trigger_position(self, kind: Kind, n: int, history: Sequence[TurnRecord]) -> int:
         if kind == Kind.BOT:
             return -1
         if kind in (Kind.CRISIS, Kind.CRITICAL) or n == 1:
             return 0
         if kind == Kind.FALLBACKS:
-            return self.rnd.randrange(1, n)
+            # The first message is already the second fallback in a row after a fallback.
+            return 0 if history and history[-1].fallback else self.rnd.randrange(1, n)
         return 0 if self.rnd.random() < 0.5 else self.rnd.randrange(n)
 
     def _message(
@@ -1135,13 +1167,15 @@ class Writer:
         if s.kind == Kind.CRISIS:
             return self.urgent(language, "health_safety", negative=True, section="crisis_follow_up")
         roll = rnd.random()
-        if i == 0 and roll < 0.22:
+        if i == 0 and roll < 0.15:
             return self.ordinary(language, "greet")
         if i == n - 1 and n > 1 and roll < 0.3:
             return self.ordinary(language, "thanks" if roll < 0.24 else "goodbye")
         roll = rnd.random()
         # Greetings and thanks above are never fallbacks: ask more often among the rest.
-        if roll < FALLBACK_SHARE * 1.25 and not previous_fallback:
+        # A session escalated for repeated fallbacks has its two at the trigger, no others.
+        can_fail = not previous_fallback and s.kind != Kind.FALLBACKS
+        if roll < FALLBACK_SHARE * 1.25 and can_fail:
             return self.unanswered(language)
         if roll < FALLBACK_SHARE * 1.25 + CALM_HIGH_SHARE:
             reason = rnd.choices(self._high[0], self._high[1])[0]
@@ -1172,21 +1206,14 @@ class Writer:
             reply=HANDOFF_RESPONSE,
         )
 
-    def _why(self, kind: Kind, said: Said) -> tuple[str, ...]:
-        if kind in _POLICY_TEXT:
-            return (_POLICY_TEXT[kind][1],)
-        detail = "; ".join(said.reasons)
-        if said.level == "critical":
-            return (f"critical: {detail or 'critical urgency'}",)
-        return (f"high urgency with negative sentiment: {detail or 'high urgency'}",)
-
-    def _escalation_reply(self, kind: Kind, said: Said) -> str:
-        if said.level == "critical":
+    def _escalation_reply(self, decision: Decision, said: Said) -> str:
+        if decision.critical:
             return next(
                 (HOLDING_RESPONSES[k] for k in said.reason_keys if k in HOLDING_RESPONSES),
                 HOLDING_DEFAULT,
             )
-        return HANDOFF_RESPONSE if kind == Kind.ASKED else ESCALATED_RESPONSE
+        asked = decision.reason_keys == (Reason.ASKED_FOR_PERSON,)
+        return HANDOFF_RESPONSE if asked else ESCALATED_RESPONSE
 
     # rows
 
@@ -1201,7 +1228,7 @@ class Writer:
         said: Said,
         language: str,
         for_person: bool,
-        is_trigger: bool,
+        decision: Decision | None,
         why: Sequence[str],
     ) -> int:
         mid = self._take_message_id()
@@ -1226,7 +1253,7 @@ class Writer:
                 _at(at),
                 None,
                 story,
-                signals_json(said, language, escalate=is_trigger, why=why),
+                signals_json(said, language, escalate=decision is not None, why=why),
                 said.level,
                 said.score,
                 said.fallback,
@@ -1272,22 +1299,21 @@ class Writer:
         )
 
     def _render(self, name: str, language: str) -> str:
-        text = self.responses.render(name, language) or ""
-        values = {"when": "10:00" if language == "en" else "10時", "order_number": "TB-482913"}
-        return _VARIABLE.sub(lambda m: values.get(m.group(1), "—"), text)
+        key = (name, language)
+        if key not in self._rendered:
+            text = self.responses.render(name, language) or ""
+            values = {"when": "10:00" if language == "en" else "10時", "order_number": "TB-482913"}
+            self._rendered[key] = _VARIABLE.sub(lambda m: values.get(m.group(1), "—"), text)
+        return self._rendered[key]
 
-    def _escalate(self, s: Session, message_id: int, said: Said, trigger_at: datetime) -> None:
+    def _escalate(
+        self, s: Session, message_id: int, said: Said, trigger_at: datetime, decision: Decision
+    ) -> None:
         rnd = self.rnd
         created_at = trigger_at + timedelta(seconds=rnd.uniform(0.3, 2.0))
         team = route(self.handoff, urgency_reasons=list(said.reason_keys), intent=said.topic)
         due = due_at(self.handoff, team, urgency=said.level, since=created_at).astimezone(UTC)
         outcome = self.outcome(created=created_at, due=due, team_key=team.key, level=said.level)
-        if s.kind in _POLICY_TEXT:
-            keys = [_POLICY_TEXT[s.kind][0]]
-        elif said.level == "critical":
-            keys = ["critical_urgency"]
-        else:
-            keys = ["high_urgency_negative"]
         eid = self.next_escalation
         self.next_escalation += 1
         self.batch.escalations.append(
@@ -1295,8 +1321,8 @@ class Writer:
                 eid,
                 s.conversation_id,
                 message_id,
-                list(self._why(s.kind, said)),
-                keys,
+                list(decision.reasons),
+                [key.value for key in decision.reason_keys],
                 said.level,
                 said.label,
                 outcome.status,
@@ -1687,7 +1713,7 @@ async def detect_alerts(db: AsyncSession, *, now: datetime, crisis: CrisisConfig
 async def rebuild(
     url: str,
     *,
-    begin: datetime,
+    begin: datetime | None,
     now: datetime,
     tz: ZoneInfo,
     crisis: CrisisConfig,
@@ -1695,13 +1721,18 @@ async def rebuild(
     chunk_days: int = 7,
     say: Callable[[str], None] = print,
 ) -> int:
-    """Recompute the rollups a few days at a time (a commit each), then run the crisis
-    detector through the burst as the app's job would have, every five minutes. Returns the
-    alerts recorded."""
+    """Recompute the rollups a few days at a time (a commit each) from `begin` (unset: the
+    oldest message), then run the crisis detector through the burst as the app's job would
+    have, every five minutes. Returns the alerts recorded."""
     engine = create_engine(url)
     sessions = sessionmaker(engine)
     started = time.perf_counter()
     try:
+        if begin is None:
+            async with sessions() as db:
+                begin = await oldest_message(db)
+            if begin is None:
+                return 0
         start = local_day_start(begin, tz)
         while start <= now:
             until: datetime | None = start + timedelta(days=chunk_days)
@@ -1767,7 +1798,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=1_000_000, help="customer messages")
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument(
-        "--customers", type=int, help="customers to draw from (default: 6 %% of --messages)"
+        "--customers",
+        type=int,
+        help="customers to draw from; about nine in ten write (default: 6.6 %% of --messages)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--now", help="ISO time the data ends at (default: now)")
@@ -1805,7 +1838,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrate(args.database_url)
     started = time.perf_counter()
     burst = None
-    begin = now - timedelta(days=args.days)
+    begin = None if args.rollups_only else now - timedelta(days=args.days)
     if not args.rollups_only:
         sink: Sink = (
             PostgresSink(args.database_url)
@@ -1818,7 +1851,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif not (sink.is_empty("messages") and sink.is_empty("conversations")):
                 print("the tables already hold messages: pass --truncate", file=sys.stderr)
                 return 2
-            customers = args.customers or max(50, round(args.messages * 0.06))
+            customers = args.customers or max(50, round(args.messages * 0.066))
             plan = make_plan(
                 messages=args.messages,
                 customers=customers,

@@ -241,10 +241,12 @@ class InsightJob:
         return f"{prefix}: HTTP {response.status_code}"
 
 
-async def run_forever(job: InsightJob, *, every_s: float) -> None:
-    """The loop the app runs. A run that fails (database or Redis down) is logged and the
-    next one recomputes from where the last good one left off."""
-    while True:
+async def run_forever(job: InsightJob, *, every_s: float, stop: asyncio.Event) -> None:
+    """The loop the app runs until `stop` is set. A run is never cancelled half-way (the app
+    waits for it on shutdown): a database connection torn out of a streaming read can hang.
+    A run that fails (database or Redis down) is logged; the next one recomputes from where
+    the last good one left off."""
+    while not stop.is_set():
         try:
             locked = await job.redis.set(
                 redis_keys.INSIGHT_JOB_LOCK, "1", nx=True, px=int(max(every_s, 30) * 2000)
@@ -257,4 +259,5 @@ async def run_forever(job: InsightJob, *, every_s: float) -> None:
                         await job.redis.delete(redis_keys.INSIGHT_JOB_LOCK)
         except (SQLAlchemyError, RedisError, OSError) as exc:
             log.warning("insight run failed, retried next time: %s", exc)
-        await asyncio.sleep(every_s)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_s)

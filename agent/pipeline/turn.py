@@ -141,13 +141,17 @@ async def take_turn(message_id: int, deps: TurnDeps) -> Outcome:
         conversation = await session.get(Conversation, message.conversation_id)
         assert conversation is not None
         after = AfterCommit()
+        outcome = Outcome.DONE
         if message.status == MessageStatus.RECEIVED:
-            if await records.earlier_unanswered_exists(session, message=message):
-                return Outcome.DEFERRED
+            earlier = await records.earliest_unanswered_before(session, message=message)
+            if earlier is not None:
+                # The customer wrote that one first: it is answered now, whatever the place of
+                # its own entry in the stream, and this one waits for its next turn.
+                message, outcome = earlier, Outcome.DEFERRED
             after = await _answer(session, message, conversation, deps)
     await _tell_handoff(after, conversation.id, deps)
     await flush_outbox(conversation.id, deps)
-    return Outcome.DONE
+    return outcome
 
 
 async def _tell_handoff(after: AfterCommit, conversation_id: int, deps: TurnDeps) -> None:

@@ -176,18 +176,22 @@ class Worker:
     async def _work_conversation(
         self, conversation_id: int, items: list[QueuedMessage]
     ) -> ItemResult:
-        """Process one conversation's entries in order, stopping at the first that must wait."""
+        """Process one conversation's entries in stream order. One that must wait for an
+        earlier message (by the platform's timestamp) is left for the next pass, and the rest
+        go on: the earlier message may be among them. A failure stops the conversation."""
         async with self._slots:
             lock = redis_keys.conversation_lock_key(conversation_id)
             token = secrets.token_hex(8)
             if not await self._redis.set(lock, token, nx=True, px=120_000):
                 return ItemResult.WAITING  # another worker holds this conversation
             try:
+                waiting = False
                 for item in items:
                     result = await self._work_item(item)
-                    if result is not ItemResult.DONE:
+                    if result is ItemResult.FAILED:
                         return result
-                return ItemResult.DONE
+                    waiting = waiting or result is ItemResult.WAITING
+                return ItemResult.WAITING if waiting else ItemResult.DONE
             finally:
                 await self._redis.eval(_RELEASE, 1, lock, token)
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -126,17 +126,38 @@ async def record_skipped(
         )
 
 
-async def earlier_unanswered_exists(session: AsyncSession, *, message: Message) -> bool:
-    """True when an older customer message of the same conversation still waits for its turn."""
-    query = select(
-        exists().where(
-            Message.conversation_id == message.conversation_id,
-            Message.direction == Direction.INBOUND,
-            Message.status == MessageStatus.RECEIVED,
-            Message.id < message.id,
+async def earliest_unanswered_before(session: AsyncSession, *, message: Message) -> Message | None:
+    """The first customer message of the same conversation that was written before `message`
+    and still waits for its turn, if any.
+
+    Earlier by the platform's timestamp, then by arrival: after an outage Meta may deliver a
+    backlog out of order ("use the webhook timestamp"), and the customer's questions are
+    answered in the order they were asked. A message stored after a later one was answered
+    cannot go back in time; it is answered next."""
+    arrived_before = Message.id < message.id
+    stamp = message.platform_timestamp_ms
+    if stamp is None:
+        earlier = arrived_before
+    else:
+        earlier = or_(
+            Message.platform_timestamp_ms < stamp,
+            and_(Message.platform_timestamp_ms == stamp, arrived_before),
+            and_(Message.platform_timestamp_ms.is_(None), arrived_before),
         )
+    query = select(Message).where(
+        Message.conversation_id == message.conversation_id,
+        Message.direction == Direction.INBOUND,
+        Message.status == MessageStatus.RECEIVED,
+        Message.id != message.id,
+        earlier,
     )
-    return bool((await session.execute(query)).scalar())
+    waiting = list((await session.execute(query)).scalars())
+    if not waiting:
+        return None
+    return min(
+        waiting,
+        key=lambda m: (m.platform_timestamp_ms is None, m.platform_timestamp_ms or 0, m.id),
+    )
 
 
 async def add_replies(

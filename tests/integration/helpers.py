@@ -18,9 +18,21 @@ from connectors.x.verify import SIGNATURE_HEADER, sign
 from tests.conftest import APP_SECRET, IG_ACCOUNT_ID, PAGE_ID, X_CONSUMER_SECRET, X_USER_ID
 
 
-def message_event(mid: str, text: str, psid: str = "9000000000000001", **kw: Any) -> dict[str, Any]:
+def message_event(
+    mid: str,
+    text: str,
+    psid: str = "9000000000000001",
+    *,
+    timestamp_ms: int | None = None,
+    **kw: Any,
+) -> dict[str, Any]:
     return text_message_event(
-        page_id=PAGE_ID, psid=psid, mid=mid, text=text, timestamp_ms=int(time.time() * 1000), **kw
+        page_id=PAGE_ID,
+        psid=psid,
+        mid=mid,
+        text=text,
+        timestamp_ms=timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
+        **kw,
     )
 
 
@@ -39,14 +51,19 @@ def x_body(*events: dict[str, Any], for_user_id: str = X_USER_ID) -> bytes:
 
 
 def x_event(
-    event_id: str, text: str, sender: str = "3001969357", app: str = "999"
+    event_id: str,
+    text: str,
+    sender: str = "3001969357",
+    app: str = "999",
+    *,
+    timestamp_ms: int | None = None,
 ) -> dict[str, Any]:
     event = dm_event(
         event_id=event_id,
         sender=sender,
         recipient=X_USER_ID,
         text=text,
-        now_ms=int(time.time() * 1000),
+        now_ms=timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
     )
     event["message_create"]["source_app_id"] = app
     return event
