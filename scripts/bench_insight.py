@@ -43,7 +43,7 @@ from agent.insight.models import ContactDaily, CrisisAlert, MessageHourly, Subje
 from agent.insight.report import build_report
 from agent.insight.rollup import refresh
 from agent.records.models import Conversation, Escalation, Message
-from scripts.insight_data import detect_alerts
+from scripts.insight_data import insight_job
 
 Query = Callable[[AsyncSession, Filters, datetime], Awaitable[object]]
 
@@ -199,10 +199,14 @@ async def routine_refresh(
             await refresh(db, since=now - timedelta(hours=back), now=now, tz=tz, crisis=crisis)
             await db.commit()
         timings[label] = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
-    async with sessions() as db:
-        await detect_alerts(db, now=now, crisis=crisis)
-    timings["crisis check"] = (time.perf_counter() - started) * 1000
+    job = insight_job(sessions, tz)
+    try:
+        started = time.perf_counter()
+        await job.detect_crises(now)
+        timings["crisis check"] = (time.perf_counter() - started) * 1000
+    finally:
+        await job.http.aclose()
+        await job.redis.aclose()
     return timings
 
 

@@ -34,12 +34,14 @@ from enum import IntEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import httpx
 import numpy as np
 import numpy.typing as npt
+from redis.asyncio import Redis
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import create_engine, sessionmaker, sync_url
 from agent.escalation.policy import Decision, PolicyConfig, Reason, decide
@@ -47,10 +49,8 @@ from agent.handoff.config import HandoffConfig, load_handoff_config
 from agent.handoff.models import EscalationEvent, EventKind
 from agent.handoff.routing import due_at, reply_calendar, route
 from agent.insight.config import CrisisConfig, load_insight_config
-from agent.insight.crisis import Alert, baseline_series, detect, hour_start
-from agent.insight.jobs import observation
-from agent.insight.models import CrisisAlert, SubjectHourly, WebhookStatus
-from agent.insight.rollup import load_rows, local_day_start, oldest_message, refresh
+from agent.insight.jobs import InsightJob
+from agent.insight.rollup import local_day_start, oldest_message, refresh
 from agent.nlg.responses import Responses, load_responses
 from agent.pipeline.turn import (
     ESCALATED_RESPONSE,
@@ -718,9 +718,11 @@ def make_plan(
 
     window: tuple[float, float] | None = None
     if burst_customers:
-        burst_day = int((len(starts) - 1) * 0.7)
-        burst_at = starts[burst_day] + 14 * 3600  # 14:00 local, 70 % into the range
-        if burst_at < end_s - 3 * 3600:
+        # 14:00 local on the last day that leaves three hours after it: recent, so the
+        # dashboard's last week shows it and the crisis check replays it quickly.
+        afternoons = [day + 14 * 3600 for day in starts if day + 17 * 3600 < end_s]
+        burst_at = afternoons[-1] if afternoons else end_s
+        if burst_at - 7 * 86_400 > begin_s:
             burst_start = burst_at + np.sort(rng.random(burst_customers)) * 80 * 60
             window = (float(burst_start[0]), float(burst_start[-1]))
             new = np.arange(customers, customers + burst_customers)
@@ -1687,29 +1689,6 @@ def load(
     return counts
 
 
-async def detect_alerts(db: AsyncSession, *, now: datetime, crisis: CrisisConfig) -> list[Alert]:
-    """What the insight job's crisis step finds at `now`, without recording it."""
-    rows = await load_rows(db, now - crisis.window, now)
-    window = [observation(row) for row in rows]
-    end = hour_start(now - crisis.window)
-    hourly = await db.execute(
-        select(SubjectHourly.hour, SubjectHourly.subject, SubjectHourly.customers).where(
-            SubjectHourly.hour >= end - timedelta(days=crisis.baseline_days),
-            SubjectHourly.hour < end,
-        )
-    )
-    baseline = baseline_series(
-        {(as_utc(h), s): n for h, s, n in hourly.all()}, now=now, config=crisis
-    )
-    recent = await db.execute(
-        select(CrisisAlert.subject, func.max(CrisisAlert.created_at))
-        .where(CrisisAlert.created_at > now - crisis.cooldown, CrisisAlert.created_at <= now)
-        .group_by(CrisisAlert.subject)
-    )
-    last_alert = {subject: as_utc(at) for subject, at in recent.all()}
-    return detect(window, baseline, now=now, config=crisis, last_alert=last_alert)
-
-
 async def rebuild(
     url: str,
     *,
@@ -1722,8 +1701,7 @@ async def rebuild(
     say: Callable[[str], None] = print,
 ) -> int:
     """Recompute the rollups a few days at a time (a commit each) from `begin` (unset: the
-    oldest message), then run the crisis detector through the burst as the app's job would
-    have, every five minutes. Returns the alerts recorded."""
+    oldest message), then replay the crisis check through the burst. Returns the alerts."""
     engine = create_engine(url)
     sessions = sessionmaker(engine)
     started = time.perf_counter()
@@ -1748,34 +1726,40 @@ async def rebuild(
             if until is None:
                 break
             start = until
-        recorded = 0
-        if burst is not None:
-            at = _at(burst[0])
-            while at <= _at(burst[1]) + timedelta(minutes=90):
-                async with sessions() as db:
-                    found = await detect_alerts(db, now=at, crisis=crisis)
-                    db.add_all(_alert_row(alert, at) for alert in found)
-                    await db.commit()
-                recorded += len(found)
-                at += timedelta(minutes=5)
-        return recorded
+        return await replay_crisis(sessions, burst, tz=tz) if burst else 0
     finally:
         await engine.dispose()
 
 
-def _alert_row(alert: Alert, now: datetime) -> CrisisAlert:
-    return CrisisAlert(
-        subject=alert.subject,
-        window_start=alert.window_start,
-        window_end=alert.window_end,
-        customers=alert.customers,
-        messages=alert.messages,
-        baseline_mean=alert.baseline_mean,
-        threshold=alert.threshold,
-        payload=alert.as_payload(),
-        created_at=now,
-        webhook_status=WebhookStatus.OFF,
+def insight_job(sessions: async_sessionmaker[AsyncSession], tz: ZoneInfo) -> InsightJob:
+    """The app's insight job, for its database steps only: no webhook, and its Redis and HTTP
+    clients are never used (nor connect)."""
+    return InsightJob(
+        sessions=sessions,
+        redis=Redis(),
+        http=httpx.AsyncClient(),
+        config=load_insight_config(),
+        time_zone=tz,
+        lookback=timedelta(hours=6),
     )
+
+
+async def replay_crisis(
+    sessions: async_sessionmaker[AsyncSession], burst: tuple[float, float], *, tz: ZoneInfo
+) -> int:
+    """Run the job's crisis check through the burst every ten minutes, as the app would have
+    (every minute; ten is enough to cross each threshold). Returns the alerts raised."""
+    job = insight_job(sessions, tz)
+    raised = 0
+    try:
+        at = _at(burst[0])
+        while at <= _at(burst[1]) + timedelta(minutes=90):
+            raised += len(await job.detect_crises(at))
+            at += timedelta(minutes=10)
+    finally:
+        await job.http.aclose()
+        await job.redis.aclose()
+    return raised
 
 
 async def analyze(url: str) -> None:

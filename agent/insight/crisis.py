@@ -21,7 +21,7 @@ import statistics
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,11 +60,20 @@ class Alert:
     baseline_mean: float  # distinct customers in a usual window
     threshold: float
     examples: tuple[Example, ...]  # one per customer, newest first
+    # Who wrote them ("channel:id"): an incident is its customers, who keep writing as it
+    # grows, while its first messages leave the window.
+    customer_keys: frozenset[str] = frozenset()
+    # Set when this is a known incident (an index into `recent`): not a new alarm.
+    repeat_of: int | None = None
+    # Other subjects in crisis through mostly the same messages ("term:rash" with
+    # "product:cleansing_oil" and "reason:health_safety"): one incident, one alert.
+    related: tuple[str, ...] = ()
 
     def as_payload(self) -> dict[str, Any]:
         """The alert as JSON-ready data: what the outgoing webhook sends."""
         return {
             "subject": self.subject,
+            "related_subjects": list(self.related),
             "window_start": self.window_start.isoformat(),
             "window_end": self.window_end.isoformat(),
             "customers": self.customers,
@@ -146,13 +155,16 @@ def detect(
     now: datetime,
     config: CrisisConfig,
     last_alert: Mapping[str, datetime],
+    recent: Sequence[frozenset[str]] = (),
 ) -> list[Alert]:
     """The subjects in crisis at `now`, most customers first.
 
     `window` holds the observations of [now - window, now] (others are ignored); `baseline` maps
     a subject to its hourly distinct customers over the baseline days (`baseline_series`); a
     subject without one has never been complained about. A subject alerted within the cooldown
-    (`last_alert`) is left out, so one crisis sends one alert.
+    (`last_alert`) is left out, and so is one mostly about customers already alerted on
+    (`recent`); overlapping subjects become one alert (`merge_incidents`). One crisis sends
+    one alert.
     """
     if now.tzinfo is None:
         raise ValueError("`now` must be timezone-aware")
@@ -186,9 +198,47 @@ def detect(
                     baseline_mean=statistics.fmean(usual) if usual else 0.0,
                     threshold=limit,
                     examples=_examples(messages.values(), config.examples),
+                    customer_keys=frozenset(customers),
                 )
             )
-    return sorted(alerts, key=lambda alert: (-alert.customers, alert.subject))
+    ranked = sorted(alerts, key=lambda alert: (-alert.customers, alert.subject))
+    return merge_incidents(ranked, recent=recent)
+
+
+def merge_incidents(
+    alerts: Sequence[Alert], *, recent: Sequence[frozenset[str]] = (), overlap: float = 0.5
+) -> list[Alert]:
+    """One incident, one alert. An alert is folded into an earlier (larger) one when at least
+    `overlap` of the smaller one's customers are shared: a burst of "rash from the cleansing
+    oil" is not three alerts for the word, the product and the urgency reason. One that
+    shares that much with an alert already sent (`recent`: the customers of alerts within the
+    cooldown) comes back last, marked `repeat_of` (the index in `recent`): the caller adds its
+    customers and subject to that alert instead of raising a new one, so the incident keeps
+    up with its people as the first of them leave the window. `alerts` largest first."""
+    kept: list[Alert] = []
+    repeats: list[Alert] = []
+    for alert in alerts:
+        earlier = next(
+            (i for i, seen in enumerate(recent) if _mostly(alert.customer_keys, seen, overlap)),
+            None,
+        )
+        if earlier is not None:
+            repeats.append(replace(alert, repeat_of=earlier))
+            continue
+        for i, lead in enumerate(kept):
+            if _mostly(alert.customer_keys, lead.customer_keys, overlap):
+                kept[i] = replace(lead, related=(*lead.related, alert.subject))
+                break
+        else:
+            kept.append(alert)
+    return kept + repeats
+
+
+def _mostly(these: frozenset[str], those: frozenset[str], share: float) -> bool:
+    """Whether two alerts are one incident: `share` of the smaller one's customers are in the
+    other (an incident that grew since its alert still holds most of that alert's people)."""
+    shared = len(these & those)
+    return bool(these and those) and shared >= share * min(len(these), len(those))
 
 
 def per_window(hourly: Sequence[int], window: timedelta) -> list[int]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,6 +39,18 @@ from agent.records.models import as_utc, utcnow
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Tsuyu-Signature"
 _PERMANENT = frozenset(range(400, 500)) - {408, 425, 429}
+
+
+def absorb(row: CrisisAlert, repeat: Alert) -> None:
+    """A known incident crossed a threshold again (another subject, or the same people after
+    the first of them left the window): its people and subjects join the alert already sent,
+    which keeps them in its cooldown; nobody is alerted twice."""
+    row.customer_keys = sorted(set(row.customer_keys or []) | repeat.customer_keys)
+    subjects = [*(row.related or [])]
+    for name in (repeat.subject, *repeat.related):
+        if name != row.subject and name not in subjects:
+            subjects.append(name)
+    row.related = subjects
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -144,17 +156,37 @@ class InsightJob:
             baseline = baseline_series(
                 {(as_utc(h), s): n for h, s, n in hourly.all()}, now=now, config=crisis
             )
-            recent = await db.execute(
-                select(CrisisAlert.subject, func.max(CrisisAlert.created_at))
-                .where(CrisisAlert.created_at > now - crisis.cooldown)
-                .group_by(CrisisAlert.subject)
+            recent = list(
+                (
+                    await db.execute(
+                        select(CrisisAlert)
+                        .where(CrisisAlert.created_at > now - crisis.cooldown)
+                        .order_by(CrisisAlert.id)
+                    )
+                ).scalars()
             )
-            last_alert = {subject: as_utc(at) for subject, at in recent.all()}
-            found = detect(window, baseline, now=now, config=crisis, last_alert=last_alert)
-            created = [self._record(alert, now) for alert in found]
+            last_alert: dict[str, datetime] = {}
+            for row in recent:
+                at = as_utc(row.created_at)
+                # The subjects folded into an alert are in their cooldown too.
+                for name in (row.subject, *(row.related or [])):
+                    last_alert[name] = max(at, last_alert.get(name, at))
+            found = detect(
+                window,
+                baseline,
+                now=now,
+                config=crisis,
+                last_alert=last_alert,
+                recent=[frozenset(row.customer_keys or []) for row in recent],
+            )
+            new = [alert for alert in found if alert.repeat_of is None]
+            for alert in found:
+                if alert.repeat_of is not None:
+                    absorb(recent[alert.repeat_of], alert)
+            created = [self._record(alert, now) for alert in new]
             db.add_all(created)
             await db.commit()
-            for alert in found:
+            for alert in new:
                 log.warning(
                     "crisis: %s — %d customers in %s (usual %.1f)",
                     alert.subject,
@@ -165,9 +197,12 @@ class InsightJob:
             return [row.id for row in created]
 
     def _record(self, alert: Alert, now: datetime) -> CrisisAlert:
+        """A new alert's row; its webhook is due at once when one is configured."""
         hooked = self.webhook_url is not None
         return CrisisAlert(
             subject=alert.subject,
+            related=list(alert.related),
+            customer_keys=sorted(alert.customer_keys),
             window_start=alert.window_start,
             window_end=alert.window_end,
             customers=alert.customers,

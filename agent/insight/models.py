@@ -134,6 +134,11 @@ class CrisisAlert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject: Mapped[str] = mapped_column(String(64))
+    # Subjects in crisis through mostly the same messages, folded into this alert.
+    related: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The customers ("channel:id") it was raised on: a later alert mostly about the same
+    # people is the same incident.
+    customer_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     customers: Mapped[int] = mapped_column(Integer)

@@ -303,7 +303,9 @@ def _alerts(report: Report, w: dict[str, str]) -> str:
         items.append(
             f'<div class="alert{" done" if done else ""}" data-testid="alert" '
             f'data-subject="{escape(a.subject)}">'
-            f"<strong>{escape(a.subject)}</strong> — {a.customers} {escape(w['customers'])}, "
+            f"<strong>{escape(a.subject)}</strong>"
+            f"{escape(' + ' + ', '.join(a.related)) if a.related else ''}"
+            f" — {a.customers} {escape(w['customers'])}, "
             f"{a.messages} {escape(w['messages'])} ({escape(w['baseline'])}: "
             f"{a.baseline_mean:.1f}) · {escape(a.created_at.isoformat(timespec='minutes'))} "
             f"· {escape(w['webhook'])}: {escape(a.webhook_status)} {button}"

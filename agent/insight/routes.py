@@ -171,6 +171,7 @@ async def open_alerts(
             {
                 "id": a.id,
                 "subject": a.subject,
+                "related": list(a.related or []),
                 "customers": a.customers,
                 "messages": a.messages,
                 "created_at": a.created_at.isoformat(),

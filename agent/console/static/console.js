@@ -228,7 +228,7 @@ async function renderAlerts() {
   const { alerts } = await response.json();
   const banner = document.getElementById("crisis");
   banner.replaceChildren(...alerts.map((a) => el("div", { class: "crisis-banner", testid: "crisis-alert" },
-    `${t.crisis}: ${a.subject} — ${a.customers} ${t.customers}, ${a.messages} ${t.messages} `,
+    `${t.crisis}: ${[a.subject, ...a.related].join(" + ")} — ${a.customers} ${t.customers}, ${a.messages} ${t.messages} `,
     el("a", { href: "/console/insight" }, t.insight))));
 }
 

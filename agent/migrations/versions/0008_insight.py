@@ -83,6 +83,8 @@ def upgrade() -> None:
         "crisis_alerts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subject", sa.String(length=64), nullable=False),
+        sa.Column("related", sa.JSON(), nullable=False),
+        sa.Column("customer_keys", sa.JSON(), nullable=False),
         sa.Column("window_start", _TZ, nullable=False),
         sa.Column("window_end", _TZ, nullable=False),
         sa.Column("customers", sa.Integer(), nullable=False),
