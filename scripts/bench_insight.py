@@ -37,11 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from agent.db import create_engine, sessionmaker
 from agent.handoff.config import load_handoff_config
 from agent.insight import metrics
-from agent.insight.config import load_insight_config
 from agent.insight.metrics import Filters
 from agent.insight.models import ContactDaily, CrisisAlert, MessageHourly, SubjectHourly
 from agent.insight.report import build_report
-from agent.insight.rollup import refresh
 from agent.records.models import Conversation, Escalation, Message
 from scripts.insight_data import insight_job
 
@@ -188,19 +186,19 @@ async def counts(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, 
 async def routine_refresh(
     sessions: async_sessionmaker[AsyncSession], *, now: datetime, tz: ZoneInfo
 ) -> dict[str, float]:
-    """ms for the insight job's database steps: the rollups since six hours ago (whole local
-    days: since today's midnight, or yesterday's before 6 a.m.), the same at its largest (since
-    yesterday's midnight), then the crisis check."""
-    crisis = load_insight_config().crisis
-    timings = {}
-    for label, back in (("refresh since now - 6 h", 6), ("refresh since yesterday", 24)):
-        started = time.perf_counter()
-        async with sessions() as db:
-            await refresh(db, since=now - timedelta(hours=back), now=now, tz=tz, crisis=crisis)
-            await db.commit()
-        timings[label] = (time.perf_counter() - started) * 1000
+    """ms for the insight job's steps on the database: its routine refresh (whole local days
+    from six hours before its last run: today's, or yesterday's too before 6 a.m.), the same
+    from yesterday's midnight (the most it does routinely), then its crisis check."""
     job = insight_job(sessions, tz)
+    timings = {}
     try:
+        for label, since in (
+            ("routine refresh", None),
+            ("refresh since yesterday", now - timedelta(days=1)),
+        ):
+            started = time.perf_counter()
+            await job.refresh_rollups(now, since=since)
+            timings[label] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         await job.detect_crises(now)
         timings["crisis check"] = (time.perf_counter() - started) * 1000

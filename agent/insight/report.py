@@ -96,7 +96,7 @@ def tables(report: Report, w: dict[str, str]) -> dict[str, Table]:
                 w["messages"],
                 w["sentiment"],
                 w["negative_share"],
-                "urgent",
+                w["urgent"],
                 w["containment"],
             ],
             [

@@ -119,6 +119,9 @@ def test_an_analyst_reads_the_dashboard_and_a_burst_of_complaints_raises_a_crisi
     _login(page, stack, ANALYST)
     expect(page).to_have_url(re.compile(r"/console/insight$"))  # analysts land on it
     expect(page.locator("html")).to_have_attribute("lang", "ja")  # the analyst reads Japanese
+    page.goto(f"{stack.app_url}/console/insight?{span}")
+    expect(page.get_by_test_id("kpi-messages")).to_contain_text("お客様のメッセージ")
+    page.screenshot(path=str(stack.run_dir / "insight-dashboard-ja.png"), full_page=True)
     page.goto(f"{stack.app_url}/console/insight?{span}&lang=en")
     expect(page.get_by_test_id("kpi-messages")).to_contain_text(f"{DAYS * PER_DAY}")
     daily = page.locator('svg[data-chart="daily"] .mark')
