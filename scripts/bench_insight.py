@@ -208,10 +208,12 @@ async def routine_refresh(
     return timings
 
 
-async def explain(engine: AsyncEngine, log: SqlLog, *, over_ms: float) -> None:
+async def explain(
+    engine: AsyncEngine, statements: list[tuple[str, Any, float]], *, over_ms: float
+) -> None:
     """EXPLAIN ANALYZE of each distinct statement that once took longer than `over_ms`."""
     slowest: dict[str, tuple[Any, float]] = {}
-    for statement, params, seconds in log.statements:
+    for statement, params, seconds in statements:
         reads = statement.lstrip().upper().startswith(("SELECT", "WITH"))
         if reads and over_ms < seconds * 1000 and seconds > slowest.get(statement, (None, 0))[1]:
             slowest[statement] = (params, seconds)
@@ -233,7 +235,9 @@ async def run(args: argparse.Namespace) -> int:
     try:
         rows = await counts(sessions)
         print("rows: " + ", ".join(f"{name} {n:,}" for name, n in rows), flush=True)
+        first = log.mark()
         timings = await bench(sessions, log, now=now, tz=tz, runs=args.runs)
+        dashboard = log.statements[first:]
         job = await routine_refresh(sessions, now=now, tz=tz)
         print()
         print(table(timings))
@@ -246,7 +250,7 @@ async def run(args: argparse.Namespace) -> int:
             if engine.dialect.name != "postgresql":
                 print("--explain needs PostgreSQL", file=sys.stderr)
             else:
-                await explain(engine, log, over_ms=args.explain_ms)
+                await explain(engine, dashboard, over_ms=args.explain_ms)
     finally:
         await engine.dispose()
     slow = [t for t in timings if p95(t.warm_ms) > args.budget_ms]

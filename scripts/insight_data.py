@@ -7,10 +7,12 @@ Customers (one conversation each per channel account) write in short sessions th
 Tokyo day and week; every message gets the signals the app would have stored (the
 `Signals.as_metadata()` JSON and the report columns), the bot's reply a second or two later,
 and about 4 % of conversation-days an escalation with its team, due time, first reply,
-resolution and satisfaction score. A burst of rash reports about the cleansing oil is added as
-a crisis (unless --no-crisis), with the alerts the detector raises for it. Rows go in with COPY
-in batches; the rollups are then rebuilt a week at a time with `agent.insight.rollup.refresh`
-and the tables analysed. The same --seed gives the same data for the same `now`.
+resolution and satisfaction score, following the app's own urgency rules, escalation policy,
+routing and service levels. A burst of rash reports about the cleansing oil from new customers
+is added on the last afternoon in Tokyo (unless --no-crisis), and the app's crisis check is replayed
+through it. Rows go in with COPY in batches; the rollups are then rebuilt a week at a time with
+`agent.insight.rollup.refresh` and the tables analysed. The same --seed and --now give the same
+data.
 
 SQLite works for a small run (--allow-sqlite); a million rows need PostgreSQL.
 """
@@ -31,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
+from operator import itemgetter
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -902,6 +905,26 @@ EVENT_COLUMNS = ("id", "escalation_id", "kind", "detail", "created_at")
 JSON_COLUMNS = frozenset({"signals", "reasons", "reason_keys", "detail"})
 
 
+_MESSAGE_DEFAULTS: dict[str, Any] = dict.fromkeys(MESSAGE_COLUMNS) | {
+    "kind": "text",
+    "attempts": 0,
+    "story_reply": False,
+    "fallback": False,
+}
+
+
+_MESSAGE_ORDER = itemgetter(*MESSAGE_COLUMNS)
+
+
+def message_row(**values: Any) -> tuple[Any, ...]:
+    """A messages row in MESSAGE_COLUMNS order; a column not given takes its default."""
+    row = _MESSAGE_DEFAULTS | values
+    if len(row) != len(_MESSAGE_DEFAULTS):
+        raise KeyError(f"not columns of messages: {sorted(row.keys() - _MESSAGE_DEFAULTS)}")
+    ordered: tuple[Any, ...] = _MESSAGE_ORDER(row)
+    return ordered
+
+
 @dataclass
 class Batch:
     messages: list[tuple[Any, ...]] = field(default_factory=list)
@@ -1236,30 +1259,24 @@ class Writer:
         mid = self._take_message_id()
         story = s.channel == "instagram" and said.topic == "compliment" and self.rnd.random() < 0.5
         self.batch.messages.append(
-            (
-                mid,
-                s.conversation_id,
-                s.channel,
-                s.account_id,
-                Direction.INBOUND.value,
-                None,
-                (MessageStatus.FOR_AGENT if for_person else MessageStatus.ANSWERED).value,
-                "text",
-                said.text,
-                language,
-                _platform_id(s.channel, mid),
-                int(at * 1000),
-                None,
-                None,
-                0,
-                _at(at),
-                None,
-                story,
-                signals_json(said, language, escalate=decision is not None, why=why),
-                said.level,
-                said.score,
-                said.fallback,
-                said.topic,
+            message_row(
+                id=mid,
+                conversation_id=s.conversation_id,
+                channel=s.channel,
+                account_id=s.account_id,
+                direction=Direction.INBOUND.value,
+                status=(MessageStatus.FOR_AGENT if for_person else MessageStatus.ANSWERED).value,
+                text=said.text,
+                language=language,
+                platform_message_id=_platform_id(s.channel, mid),
+                platform_timestamp_ms=int(at * 1000),
+                created_at=_at(at),
+                story_reply=story,
+                signals=signals_json(said, language, escalate=decision is not None, why=why),
+                urgency=said.level,
+                sentiment_score=said.score,
+                fallback=said.fallback,
+                topic=said.topic,
             )
         )
         self.batch.inbound += 1
@@ -1273,30 +1290,22 @@ class Writer:
         text = self._render(name, language)
         mid = self._take_message_id()
         self.batch.messages.append(
-            (
-                mid,
-                s.conversation_id,
-                s.channel,
-                s.account_id,
-                Direction.OUTBOUND.value,
-                "bot",
-                MessageStatus.SENT.value,
-                "text",
-                text,
-                language,
-                _platform_id(s.channel, mid),
-                None,
-                f"{inbound_id}:0",
-                inbound_id,
-                1,
-                _at(at + delay * 0.85),
-                _at(at + delay),
-                False,
-                None,
-                None,
-                None,
-                False,
-                None,
+            message_row(
+                id=mid,
+                conversation_id=s.conversation_id,
+                channel=s.channel,
+                account_id=s.account_id,
+                direction=Direction.OUTBOUND.value,
+                author="bot",
+                status=MessageStatus.SENT.value,
+                text=text,
+                language=language,
+                platform_message_id=_platform_id(s.channel, mid),
+                idempotency_key=f"{inbound_id}:0",
+                reply_to_id=inbound_id,
+                attempts=1,
+                created_at=_at(at + delay * 0.85),
+                sent_at=_at(at + delay),
             )
         )
 
@@ -1394,30 +1403,21 @@ class Writer:
         template = self.rnd.choice(self.texts["human_reply"][s.language])
         mid = self._take_message_id()
         self.batch.messages.append(
-            (
-                mid,
-                s.conversation_id,
-                s.channel,
-                s.account_id,
-                Direction.OUTBOUND.value,
-                "human",
-                MessageStatus.SENT.value,
-                "text",
-                template.format(agent=self.rnd.choice(AGENTS)),
-                s.language,
-                _platform_id(s.channel, mid),
-                None,
-                f"human:{mid}",
-                None,
-                1,
-                at,
-                at,
-                False,
-                None,
-                None,
-                None,
-                False,
-                None,
+            message_row(
+                id=mid,
+                conversation_id=s.conversation_id,
+                channel=s.channel,
+                account_id=s.account_id,
+                direction=Direction.OUTBOUND.value,
+                author="human",
+                status=MessageStatus.SENT.value,
+                text=template.format(agent=self.rnd.choice(AGENTS)),
+                language=s.language,
+                platform_message_id=_platform_id(s.channel, mid),
+                idempotency_key=f"human:{mid}",
+                attempts=1,
+                created_at=at,
+                sent_at=at,
             )
         )
 
@@ -1753,16 +1753,17 @@ def insight_job(sessions: async_sessionmaker[AsyncSession], tz: ZoneInfo) -> Ins
 async def replay_crisis(
     sessions: async_sessionmaker[AsyncSession], burst: tuple[float, float], *, tz: ZoneInfo
 ) -> int:
-    """Run the job's crisis check through the burst every minute, as the app does (its
-    default AGENT_INSIGHT_REFRESH_S), until the burst's last messages leave the window.
-    Returns the alerts raised."""
+    """Run the job's crisis check through the burst every five minutes until its last
+    messages leave the window. The app checks every minute, but each check here reads every
+    message from its window's start to now (the burst is hours old): a minute apart would
+    take minutes on a million messages. Returns the alerts raised."""
     job = insight_job(sessions, tz)
     raised = 0
     try:
         at = _at(burst[0])
         while at <= _at(burst[1]) + job.config.crisis.window + timedelta(minutes=10):
             raised += len(await job.detect_crises(at))
-            at += timedelta(minutes=1)
+            at += timedelta(minutes=5)
     finally:
         await job.http.aclose()
         await job.redis.aclose()

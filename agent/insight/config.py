@@ -36,6 +36,10 @@ class CrisisConfig:
     min_customers: int = 5
     ratio: float = 3.0
     z_score: float = 3.0
+    # And a count that ordinary traffic reaches less often than this (Poisson, at the usual
+    # rate): with dozens of subjects checked every minute, "3 standard deviations" alone
+    # happens somewhere every day.
+    chance: float = 1e-6
     cooldown: timedelta = timedelta(hours=6)
     negative_below: float = -0.3
     urgent_levels: frozenset[str] = frozenset({"high", "critical"})
@@ -94,6 +98,7 @@ _CRISIS_KEYS = {
     "min_customers",
     "ratio",
     "z_score",
+    "chance",
     "cooldown_hours",
     "negative_below",
     "urgent_levels",
@@ -122,6 +127,7 @@ def _crisis(data: Mapping[str, Any]) -> CrisisConfig:
         min_customers=_integer(data, "crisis.min_customers", d.min_customers, least=2),
         ratio=_number(data, "crisis.ratio", d.ratio, least=1),
         z_score=_number(data, "crisis.z_score", d.z_score, least=0),
+        chance=_chance(data, d.chance),
         cooldown=timedelta(hours=cooldown),
         negative_below=negative_below,
         urgent_levels=frozenset(levels),
@@ -129,6 +135,13 @@ def _crisis(data: Mapping[str, Any]) -> CrisisConfig:
         products=_words(data.get("products", {}), "crisis.products"),
         examples=_integer(data, "crisis.examples", d.examples, least=1),
     )
+
+
+def _chance(data: Mapping[str, Any], default: float) -> float:
+    value = _number(data, "crisis.chance", default, above=0)
+    if value >= 1:
+        raise InsightConfigError(f"`crisis.chance` must be a probability below 1: {value!r}")
+    return value
 
 
 def _section(data: Any, name: str, known: set[str]) -> Mapping[str, Any]:

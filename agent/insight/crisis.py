@@ -145,7 +145,27 @@ def threshold(baseline: Sequence[int], config: CrisisConfig) -> float:
     """Distinct customers a window must reach to alarm, given the subject's usual windows."""
     mean = statistics.fmean(baseline) if baseline else 0.0
     spread = statistics.pstdev(baseline) if len(baseline) > 1 else 0.0
-    return max(float(config.min_customers), config.ratio * mean, mean + config.z_score * spread)
+    return max(
+        float(config.min_customers),
+        config.ratio * mean,
+        mean + config.z_score * spread,
+        float(poisson_rare(mean, config.chance)),
+    )
+
+
+def poisson_rare(rate: float, chance: float) -> int:
+    """The smallest count k with P(X >= k) < `chance` for X ~ Poisson(`rate`): a window that
+    ordinary traffic at that rate reaches more rarely than `chance`."""
+    if rate <= 0:
+        return 1
+    term = math.exp(-rate)  # P(X = 0)
+    below = 0.0  # P(X < k)
+    k = 0
+    while 1.0 - below - term >= chance:
+        below += term
+        k += 1
+        term *= rate / k
+    return k + 1
 
 
 def detect(
@@ -179,12 +199,13 @@ def detect(
         customers = {obs.customer for obs in messages.values()}
         if len(customers) < config.min_customers:
             continue  # below any threshold: spare the baseline arithmetic
-        last = last_alert.get(subject)
-        if last is not None and last > now - config.cooldown:
-            continue
         history = baseline.get(subject)
-        usual = per_window(
-            [0] * (config.baseline_days * 24) if history is None else history, config.window
+        usual = same_time_of_day(
+            per_window(
+                [0] * (config.baseline_days * 24) if history is None else history, config.window
+            ),
+            now=now,
+            config=config,
         )
         limit = threshold(usual, config)
         if len(customers) >= limit:
@@ -202,7 +223,37 @@ def detect(
                 )
             )
     ranked = sorted(alerts, key=lambda alert: (-alert.customers, alert.subject))
-    return merge_incidents(ranked, recent=recent)
+    # Subjects in their cooldown still take part in the merge, so a known incident keeps
+    # gathering its customers; only a new alert made of cooled subjects alone is dropped.
+    cutoff = now - config.cooldown
+
+    def cooled(name: str) -> bool:
+        last = last_alert.get(name)
+        return last is not None and last > cutoff
+
+    return [
+        alert
+        for alert in merge_incidents(ranked, recent=recent)
+        if alert.repeat_of is not None or not all(map(cooled, (alert.subject, *alert.related)))
+    ]
+
+
+def same_time_of_day(usual: Sequence[int], *, now: datetime, config: CrisisConfig) -> list[int]:
+    """The usual windows at this time of day (within an hour either side) on the baseline
+    days. Complaints follow the day: a whole-day average is far below the afternoon peak, and
+    the peak alone would alarm every afternoon. `usual` ends where the window begins, one
+    entry per hour (`per_window`)."""
+    if not usual:
+        return []
+    span = max(1, math.ceil(config.window / HOUR))
+    first_start = hour_start(now - config.window) - HOUR * (len(usual) + span - 1)
+    target = hour_start(now - config.window).hour
+    kept = []
+    for i, count in enumerate(usual):
+        hour = (first_start + HOUR * i).hour
+        if min((hour - target) % 24, (target - hour) % 24) <= 1:
+            kept.append(count)
+    return kept or list(usual)
 
 
 def merge_incidents(

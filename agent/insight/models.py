@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agent.db import Base
+from agent.handoff import models as _staff  # noqa: F401  (the staff table alerts and drafts refer to)
 from agent.records.models import utcnow
 
 # Upper bounds (ms) of the bot reply-time histogram columns; the last bucket is open-ended.

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,30 @@ async def build_report(session: AsyncSession, f: Filters, *, now: datetime) -> R
         unanswered=await metrics.unanswered(session, f),
         alerts=await metrics.alerts(session, f),
     )
+
+
+class ReportCache:
+    """Reports by filter, for as long as the rollups they were read from: the page and its
+    CSV links ask for the same figures within seconds. Crisis alerts are always read fresh
+    (acknowledging one must show at once)."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[Filters, datetime | None], Report] = OrderedDict()
+
+    async def get(
+        self, session: AsyncSession, f: Filters, *, now: datetime, version: datetime | None
+    ) -> Report:
+        key = (f, version)
+        cached = self._items.get(key)
+        if cached is None:
+            cached = await build_report(session, f, now=now)
+            self._items[key] = cached
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        else:
+            self._items.move_to_end(key)
+        return replace(cached, alerts=await metrics.alerts(session, f))
 
 
 @dataclass(frozen=True, slots=True)

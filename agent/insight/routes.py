@@ -19,7 +19,7 @@ from agent.insight.i18n import words
 from agent.insight.metrics import Filters
 from agent.insight.models import CrisisAlert, FaqDraft, RollupState
 from agent.insight.page import CHANNELS, render
-from agent.insight.report import build_report, tables
+from agent.insight.report import ReportCache, tables
 from agent.records.models import Message, utcnow
 from agent.runtime import Runtime
 
@@ -32,6 +32,15 @@ READERS = frozenset({Role.ANALYST, Role.ADMIN, Role.LEAD})
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def _reports(request: Request) -> ReportCache:
+    """One cache per app process."""
+    state = request.app.state
+    if not hasattr(state, "insight_reports"):
+        state.insight_reports = ReportCache()
+    cache: ReportCache = state.insight_reports
+    return cache
 
 
 async def reader(who: Annotated[Caller, Depends(caller)]) -> Caller:
@@ -81,8 +90,10 @@ async def dashboard(
     language = lang if lang in ("en", "ja") else who.staff.ui_language
     filters = parse_filters(runtime, start, end, channel)
     async with runtime.sessions() as db:
-        report = await build_report(db, filters, now=utcnow())
         state = await db.get(RollupState, 1)
+        report = await _reports(request).get(
+            db, filters, now=utcnow(), version=state.refreshed_at if state else None
+        )
     page = render(
         report,
         words(language),
@@ -108,7 +119,10 @@ async def export(
     runtime = _runtime(request)
     filters = parse_filters(runtime, start, end, channel)
     async with runtime.sessions() as db:
-        report = await build_report(db, filters, now=utcnow())
+        state = await db.get(RollupState, 1)
+        report = await _reports(request).get(
+            db, filters, now=utcnow(), version=state.refreshed_at if state else None
+        )
     language = lang if lang in ("en", "ja") else who.staff.ui_language
     table = tables(report, words(language)).get(key)
     if table is None:

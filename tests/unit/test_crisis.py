@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -24,6 +25,7 @@ from agent.insight.crisis import (
     detect,
     hourly_customers,
     per_window,
+    poisson_rare,
     subjects_of,
     threshold,
 )
@@ -129,10 +131,30 @@ def test_hourly_customers_counts_distinct_customers_per_utc_hour() -> None:
 def test_threshold_floor_ratio_and_spread() -> None:
     assert threshold([0] * WEEK, CONFIG) == 5
     assert threshold([], CONFIG) == 5
+    loose = replace(CONFIG, chance=0.5)  # the Poisson rule out of the way
     steady = [4, 5, 6] * 56  # mean 5, std 0.8: the ratio rules
-    assert threshold(steady, CONFIG) == pytest.approx(15)
+    assert threshold(steady, loose) == pytest.approx(15)
     spiky = ([0] * 23 + [12]) * 7  # mean 0.5, std 2.4: the spread rules
-    assert threshold(spiky, CONFIG) == pytest.approx(0.5 + 3 * (0.25 * 23) ** 0.5)
+    assert threshold(spiky, loose) == pytest.approx(0.5 + 3 * (0.25 * 23) ** 0.5)
+    # With the shipped chance (one in a million) the Poisson rule is the strictest.
+    assert threshold(steady, CONFIG) == poisson_rare(5, CONFIG.chance) == 20
+
+
+@pytest.mark.parametrize(
+    ("rate", "chance", "expected"),
+    [(0.0, 1e-6, 1), (2.0, 1e-4, 10), (2.0, 1e-6, 13), (0.5, 1e-6, 8), (5.0, 0.5, 6)],
+)
+def test_poisson_rare_is_the_first_count_rarer_than_the_chance(
+    rate: float, chance: float, expected: int
+) -> None:
+    k = poisson_rare(rate, chance)
+    assert k == expected
+
+    def at_least(n: int) -> float:
+        return 1 - sum(math.exp(-rate) * rate**i / math.factorial(i) for i in range(n))
+
+    if rate:
+        assert at_least(k) < chance <= at_least(k - 1)
 
 
 def test_per_window_sums_hours_for_longer_windows() -> None:
@@ -258,7 +280,8 @@ def test_naturally_busy_subject_alarms_only_well_above_its_normal() -> None:
     alerts = detect(leaks(25), baseline, now=NOW, config=CONFIG, last_alert={})
     assert [a.subject for a in alerts] == ["term:breakage"]
     assert alerts[0].baseline_mean == pytest.approx(5, abs=0.3)
-    assert alerts[0].threshold == pytest.approx(3 * alerts[0].baseline_mean)
+    usual = alerts[0].baseline_mean
+    assert alerts[0].threshold == max(3 * usual, poisson_rare(usual, CONFIG.chance))
 
 
 def test_cooldown_holds_back_a_second_alert_for_the_same_subject() -> None:
@@ -294,11 +317,14 @@ def test_a_facet_crossing_its_threshold_later_is_the_same_incident() -> None:
     later = NOW + 5 * M
     cooled = {RASH: NOW, OIL: NOW}
     window = first + flagged
-    [health] = detect(window, {}, now=later, config=CONFIG, last_alert=cooled)
-    assert health.subject == HEALTH and health.customers == 5  # on its own it would alarm
+    # Without the memory of the incident, the health flag crossing its threshold would alarm.
+    [again] = detect(window, {}, now=later, config=CONFIG, last_alert=cooled)
+    assert HEALTH in {again.subject, *again.related} and again.repeat_of is None
     incidents = [alert.customer_keys]
-    [repeat] = detect(window, {}, now=later, config=CONFIG, last_alert=cooled, recent=incidents)
-    assert (repeat.subject, repeat.repeat_of) == (HEALTH, 0)  # the same incident, not new
+    repeats = detect(window, {}, now=later, config=CONFIG, last_alert=cooled, recent=incidents)
+    # The same incident, not a new one: each crossing subject comes back as a repeat of it.
+    assert {a.repeat_of for a in repeats} == {0}
+    assert HEALTH in {a.subject for a in repeats}
     fresh = [
         said("my lips are burning after the lip balm", NOW + m * M, f"instagram:{400 + m}", 400 + m)
         for m in range(6)
@@ -316,7 +342,7 @@ def test_naive_now_is_refused() -> None:
 
 
 def test_longer_windows_compare_with_summed_hours() -> None:
-    config = replace(CONFIG, window=3 * H)
+    config = replace(CONFIG, window=3 * H, chance=0.5)
     baseline = {RASH: [1] * WEEK}  # one customer an hour: three a window
     window = [said("rash", NOW - n * 10 * M, f"x:{n}", n) for n in range(8)]
     assert detect(window, baseline, now=NOW, config=config, last_alert={}) == []

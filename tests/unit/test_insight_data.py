@@ -29,6 +29,7 @@ from scripts import insight_data as data
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 MESSAGES = 20_000
+COLUMN = {name: i for i, name in enumerate(data.MESSAGE_COLUMNS)}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,7 @@ def inbound(batch: data.Batch) -> list[dict[str, Any]]:
     return [
         dict(zip(data.MESSAGE_COLUMNS, row, strict=True))
         for row in batch.messages
-        if row[4] == "inbound"
+        if row[COLUMN["direction"]] == "inbound"
     ]
 
 
@@ -251,8 +252,10 @@ def test_shares_of_fallbacks_and_critical_messages(batch: data.Batch) -> None:
 def test_each_answered_message_has_one_bot_reply_after_it(batch: data.Batch) -> None:
     replies: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for values in batch.messages:
-        if values[5] == "bot":
-            replies[values[13]].append(dict(zip(data.MESSAGE_COLUMNS, values, strict=True)))
+        if values[COLUMN["author"]] == "bot":
+            replies[values[COLUMN["reply_to_id"]]].append(
+                dict(zip(data.MESSAGE_COLUMNS, values, strict=True))
+            )
     for row in inbound(batch):
         got = replies.get(row["id"], [])
         if row["status"] == "for_agent":
@@ -267,7 +270,7 @@ def test_each_answered_message_has_one_bot_reply_after_it(batch: data.Batch) -> 
 def test_the_policy_escalates_exactly_the_trigger_messages(batch: data.Batch) -> None:
     """Replay the app's escalation policy over each conversation's messages."""
     history: dict[int, list[TurnRecord]] = defaultdict(list)
-    triggers = {row[2] for row in batch.escalations}
+    triggers = {row[data.ESCALATION_COLUMNS.index("message_id")] for row in batch.escalations}
     for row in inbound(batch):
         s = row["signals"]
         signals = Signals(
