@@ -25,10 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent import redis_keys
 from agent.handoff.events import ConsoleEvent, publish_alert
 from agent.insight.config import InsightConfig
-from agent.insight.crisis import Alert, Observation, baseline_series, detect, hour_start
+from agent.insight.crisis import Alert, baseline_series, detect, hour_start
 from agent.insight.models import CrisisAlert, RollupState, SubjectHourly, WebhookStatus
 from agent.insight.rollup import (
-    InboundRow,
     load_rows,
     oldest_message,
     recompute_from,
@@ -55,18 +54,6 @@ def absorb(row: CrisisAlert, repeat: Alert) -> None:
 
 def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def observation(row: InboundRow) -> Observation:
-    return Observation(
-        at=row.created_at,
-        customer=row.customer,
-        message_id=row.id,
-        text=row.text,
-        urgency=row.urgency,
-        sentiment_score=row.sentiment_score,
-        reason_keys=row.reason_keys,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +131,8 @@ class InsightJob:
         """New alerts (their ids); the baseline is the subject rollup, so refresh first."""
         crisis = self.config.crisis
         async with self.sessions() as db:
-            rows = await load_rows(db, now - crisis.window)
-            window = [observation(r) for r in rows if r.created_at <= now]
+            rows = await load_rows(db, now - crisis.window, replies=False)
+            window = [r.observation() for r in rows if r.created_at <= now]
             end = hour_start(now - crisis.window)
             hourly = await db.execute(
                 select(SubjectHourly.hour, SubjectHourly.subject, SubjectHourly.customers).where(

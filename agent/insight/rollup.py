@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.insight.config import CrisisConfig
-from agent.insight.crisis import Observation, hourly_customers
+from agent.insight.crisis import Observation, hour_start, hourly_customers
 from agent.insight.models import (
     REPLY_BUCKETS_MS,
     REPLY_COLUMNS,
@@ -30,10 +30,6 @@ from agent.insight.models import (
 from agent.records.models import Conversation, Direction, Escalation, Message, as_utc
 
 _CHUNK = 5_000
-
-
-def floor_hour(moment: datetime) -> datetime:
-    return as_utc(moment).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def local_day_start(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -86,6 +82,18 @@ class InboundRow:
     reason_keys: tuple[str, ...]
     first_reply_ms: int | None
 
+    def observation(self) -> Observation:
+        """What the crisis detector reads of it."""
+        return Observation(
+            at=self.created_at,
+            customer=self.customer,
+            message_id=self.id,
+            text=self.text,
+            urgency=self.urgency,
+            sentiment_score=self.sentiment_score,
+            reason_keys=self.reason_keys,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Rollups:
@@ -107,7 +115,7 @@ def aggregate(
     days: dict[tuple[date, int], tuple[str, str]] = {}
     observations: list[Observation] = []
     for row in rows:
-        bucket = hourly[(floor_hour(row.created_at), row.channel, row.language, row.topic)]
+        bucket = hourly[(hour_start(row.created_at), row.channel, row.language, row.topic)]
         bucket.messages += 1
         if row.sentiment_label == "negative":
             bucket.negative += 1
@@ -131,17 +139,7 @@ def aggregate(
         days.setdefault(
             (local_day(row.created_at, tz), row.conversation_id), (row.channel, row.language)
         )
-        observations.append(
-            Observation(
-                at=as_utc(row.created_at),
-                customer=row.customer,
-                message_id=row.id,
-                text=row.text,
-                urgency=row.urgency,
-                sentiment_score=row.sentiment_score,
-                reason_keys=row.reason_keys,
-            )
-        )
+        observations.append(row.observation())
     daily: dict[tuple[date, str, str], tuple[int, int]] = defaultdict(lambda: (0, 0))
     for (day, conversation_id), (channel, language) in days.items():
         conversations, with_person = daily[(day, channel, language)]
@@ -221,9 +219,11 @@ async def _first_replies(
 
 
 async def load_rows(
-    session: AsyncSession, start: datetime, end: datetime | None = None
+    session: AsyncSession, start: datetime, end: datetime | None = None, *, replies: bool = True
 ) -> list[InboundRow]:
-    reply_at = await _first_replies(session, start, end)
+    """The inbound messages of [start, end); with `replies`, the time of each one's first
+    bot reply (the crisis check does without)."""
+    reply_at = await _first_replies(session, start, end) if replies else {}
     result = await session.stream(
         select(
             Message.id,
@@ -292,36 +292,53 @@ async def refresh(
     await session.execute(
         delete(SubjectHourly).where(SubjectHourly.hour >= start, _until(SubjectHourly.hour, end))
     )
-    session.add_all(
-        MessageHourly(
-            hour=hour,
-            channel=channel,
-            language=language,
-            topic=topic,
-            messages=b.messages,
-            negative=b.negative,
-            neutral=b.neutral,
-            positive=b.positive,
-            sentiment_sum=b.sentiment_sum,
-            scored=b.scored,
-            urgent=b.urgent,
-            critical=b.critical,
-            fallback=b.fallback,
-            bot_replied=b.bot_replied,
-            reply_ms_sum=b.reply_ms_sum,
-            **dict(zip(REPLY_COLUMNS, b.reply_hist, strict=True)),
-        )
-        for (hour, channel, language, topic), b in rollups.hourly.items()
+    # Core inserts, not ORM objects: thousands of rows a minute, and nothing reads them back.
+    await _insert(
+        session,
+        MessageHourly,
+        [
+            {
+                "hour": hour,
+                "channel": channel,
+                "language": language,
+                "topic": topic,
+                "messages": b.messages,
+                "negative": b.negative,
+                "neutral": b.neutral,
+                "positive": b.positive,
+                "sentiment_sum": b.sentiment_sum,
+                "scored": b.scored,
+                "urgent": b.urgent,
+                "critical": b.critical,
+                "fallback": b.fallback,
+                "bot_replied": b.bot_replied,
+                "reply_ms_sum": b.reply_ms_sum,
+                **dict(zip(REPLY_COLUMNS, b.reply_hist, strict=True)),
+            }
+            for (hour, channel, language, topic), b in rollups.hourly.items()
+        ],
     )
-    session.add_all(
-        ContactDaily(
-            day=day, channel=channel, language=language, conversations=total, escalated=escalated
-        )
-        for (day, channel, language), (total, escalated) in rollups.daily.items()
+    await _insert(
+        session,
+        ContactDaily,
+        [
+            {
+                "day": day,
+                "channel": channel,
+                "language": language,
+                "conversations": total,
+                "escalated": escalated,
+            }
+            for (day, channel, language), (total, escalated) in rollups.daily.items()
+        ],
     )
-    session.add_all(
-        SubjectHourly(hour=hour, subject=subject, customers=customers)
-        for (hour, subject), customers in rollups.subjects.items()
+    await _insert(
+        session,
+        SubjectHourly,
+        [
+            {"hour": hour, "subject": subject, "customers": customers}
+            for (hour, subject), customers in rollups.subjects.items()
+        ],
     )
     state = await session.get(RollupState, 1)
     if state is None:
@@ -331,6 +348,11 @@ async def refresh(
     if state.covered_from is None or as_utc(state.covered_from) > start:
         state.covered_from = start
     return start
+
+
+async def _insert(session: AsyncSession, table: type[Any], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(table), rows)
 
 
 async def oldest_message(session: AsyncSession) -> datetime | None:

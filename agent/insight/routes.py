@@ -3,7 +3,7 @@ exports, FAQ drafts from unanswered questions, and crisis alerts. Analysts, lead
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,7 +19,7 @@ from agent.insight.i18n import words
 from agent.insight.metrics import Filters
 from agent.insight.models import CrisisAlert, FaqDraft, RollupState
 from agent.insight.page import CHANNELS, render
-from agent.insight.report import ReportCache, tables
+from agent.insight.report import Report, ReportCache, tables
 from agent.records.models import Message, utcnow
 from agent.runtime import Runtime
 
@@ -41,6 +41,20 @@ def _reports(request: Request) -> ReportCache:
         state.insight_reports = ReportCache()
     cache: ReportCache = state.insight_reports
     return cache
+
+
+async def _report(request: Request, filters: Filters) -> tuple[Report, datetime | None]:
+    """The report for the filters, and when the rollups it reads were last refreshed."""
+    async with _runtime(request).sessions() as db:
+        state = await db.get(RollupState, 1)
+        refreshed = state.refreshed_at if state else None
+        report = await _reports(request).get(db, filters, now=utcnow(), version=refreshed)
+    return report, refreshed
+
+
+def _language(asked: str | None, who: Caller) -> str:
+    """The page's language: the one asked for, else the person's console language."""
+    return asked if asked in ("en", "ja") else who.staff.ui_language
 
 
 async def reader(who: Annotated[Caller, Depends(caller)]) -> Caller:
@@ -86,21 +100,16 @@ async def dashboard(
     channel: ChannelQ = None,
     lang: Annotated[str | None, Query(max_length=2)] = None,
 ) -> HTMLResponse:
-    runtime = _runtime(request)
-    language = lang if lang in ("en", "ja") else who.staff.ui_language
-    filters = parse_filters(runtime, start, end, channel)
-    async with runtime.sessions() as db:
-        state = await db.get(RollupState, 1)
-        report = await _reports(request).get(
-            db, filters, now=utcnow(), version=state.refreshed_at if state else None
-        )
+    filters = parse_filters(_runtime(request), start, end, channel)
+    report, refreshed = await _report(request, filters)
+    language = _language(lang, who)
     page = render(
         report,
         words(language),
         language=language,
         who=who.staff.name,
         csrf=who.session.csrf,
-        refreshed=state.refreshed_at if state else None,
+        refreshed=refreshed,
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
@@ -116,15 +125,9 @@ async def export(
     channel: ChannelQ = None,
     lang: Annotated[str | None, Query(max_length=2)] = None,
 ) -> Response:
-    runtime = _runtime(request)
-    filters = parse_filters(runtime, start, end, channel)
-    async with runtime.sessions() as db:
-        state = await db.get(RollupState, 1)
-        report = await _reports(request).get(
-            db, filters, now=utcnow(), version=state.refreshed_at if state else None
-        )
-    language = lang if lang in ("en", "ja") else who.staff.ui_language
-    table = tables(report, words(language)).get(key)
+    filters = parse_filters(_runtime(request), start, end, channel)
+    report, _ = await _report(request, filters)
+    table = tables(report, words(_language(lang, who))).get(key)
     if table is None:
         raise NotFound(f"no table {key!r}")
     name = f"{key}_{filters.start.isoformat()}_{filters.end.isoformat()}.csv"
