@@ -1,4 +1,4 @@
-"""`python -m agent {migrate|seed-demo|worker|insight-rebuild}`."""
+"""`python -m agent {migrate|seed-demo|worker|insight-rebuild|faq-import|faq-export}`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from agent.settings import REPO_ROOT, Settings
 
@@ -81,9 +82,53 @@ async def insight_rebuild(settings: Settings) -> None:
     logging.getLogger(__name__).info("insight rollups rebuilt (%d chunks)", chunks)
 
 
+async def faq_import(settings: Settings) -> None:
+    """FAQ keys in the Rasa files that the store lacks, added as published (the app does this
+    at start-up too). Keys the store has are left alone: the studio owns them."""
+    from agent.db import create_engine, sessionmaker
+    from agent.faq.bootstrap import import_missing
+
+    engine = create_engine(settings.database_url)
+    try:
+        added = await import_missing(
+            sessionmaker(engine),
+            nlu_dir=settings.domain_path.parent / "nlu_data",
+            domain_path=settings.domain_path,
+        )
+    finally:
+        await engine.dispose()
+    logging.getLogger(__name__).info("FAQ store: %d key(s) imported", added)
+
+
+async def faq_export(settings: Settings, out: Path) -> None:
+    """The published store written as Rasa files under `out` (the repo root to commit it)."""
+    from agent.db import create_engine, sessionmaker
+    from agent.faq import service
+    from agent.faq.files import export_files
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with sessionmaker(engine)() as session:
+            records = await service.published_records(session)
+    finally:
+        await engine.dispose()
+    nlu_dir = settings.domain_path.parent / "nlu_data"
+    nlu = {p.name: p.read_text(encoding="utf-8") for p in sorted(nlu_dir.glob("*.yml"))}
+    files = export_files(records, nlu, settings.domain_path.read_text(encoding="utf-8"))
+    for relative, text in files.items():
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    logging.getLogger(__name__).info("FAQ store: %d file(s) written under %s", len(files), out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m agent")
-    parser.add_argument("command", choices=["migrate", "seed-demo", "worker", "insight-rebuild"])
+    parser.add_argument(
+        "command",
+        choices=["migrate", "seed-demo", "worker", "insight-rebuild", "faq-import", "faq-export"],
+    )
+    parser.add_argument("--out", type=Path, default=REPO_ROOT, help="faq-export: where to write")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()  # type: ignore[call-arg]  # read from the environment
@@ -94,6 +139,10 @@ def main() -> None:
             asyncio.run(seed_demo(settings))
     elif args.command == "insight-rebuild":
         asyncio.run(insight_rebuild(settings))
+    elif args.command == "faq-import":
+        asyncio.run(faq_import(settings))
+    elif args.command == "faq-export":
+        asyncio.run(faq_export(settings, args.out))
     else:
         asyncio.run(run_worker(settings))
 

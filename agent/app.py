@@ -17,11 +17,15 @@ from agent.console.routes import router as console_router
 from agent.crm.routes import router as crm_router
 from agent.errors import (
     AnalyzeInputError,
+    ChecksFailed,
     ConsoleError,
     LoginRequired,
     RasaUnavailable,
     WebhookError,
 )
+from agent.faq import jobs as faq_jobs
+from agent.faq.bootstrap import import_missing
+from agent.faq.routes import router as studio_router
 from agent.handoff.presence import sweep_forever
 from agent.inbox.routes import router as webhook_router
 from agent.insight.jobs import run_forever as insight_forever
@@ -32,6 +36,23 @@ from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 _INSIGHT_STOP_S = 30.0
+
+
+async def _prepare(runtime: Runtime) -> None:
+    """Start-up work before the first request."""
+    settings = runtime.settings
+    await import_missing(
+        runtime.sessions,
+        nlu_dir=settings.domain_path.parent / "nlu_data",
+        domain_path=settings.domain_path,
+    )
+    # Loaded before the first request, off the event loop; a missing model fails start-up.
+    await asyncio.to_thread(runtime.analyzer)
+    # The queue's Redis index follows SQL: rebuilt on every start, so a Redis restart or
+    # flush loses no escalation.
+    rebuilt = await runtime.handoff().rebuild()
+    log.info("escalation queue rebuilt from SQL: %d open", rebuilt)
+    await faq_jobs.recover(runtime)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,12 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = runtime.sessions
         app.state.queue = runtime.queue
         app.state.responses = runtime.responses
-        # Loaded before the first request, off the event loop; a missing model fails start-up.
-        await asyncio.to_thread(runtime.analyzer)
-        # The queue's Redis index follows SQL: rebuilt on every start, so a Redis restart or
-        # flush loses no escalation.
-        rebuilt = await runtime.handoff().rebuild()
-        log.info("escalation queue rebuilt from SQL: %d open", rebuilt)
+        app.state.published = runtime.published
+        await _prepare(runtime)
         sweeper = asyncio.create_task(
             sweep_forever(runtime.handoff(), every_s=settings.console_absent_after_s)
         )
@@ -63,6 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            for task in list(runtime.background):
+                task.cancel()
+            await asyncio.gather(*runtime.background, return_exceptions=True)
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -78,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(nlg_router)
     app.include_router(api_router)
     app.include_router(insight_router)
+    app.include_router(studio_router)
     app.include_router(console_router)
     app.include_router(crm_router)
 
@@ -96,7 +117,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         page = request.method == "GET" and "/api/" not in path and "/export/" not in path
         if isinstance(exc, LoginRequired) and page:
             return RedirectResponse("/console/login", status_code=303)
-        return JSONResponse({"error": str(exc)}, status_code=exc.status_code)
+        body: dict[str, object] = {"error": str(exc)}
+        if isinstance(exc, ChecksFailed):
+            body["findings"] = exc.findings
+        return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(RasaUnavailable)
     async def rasa_down(_request: Request, exc: RasaUnavailable) -> JSONResponse:

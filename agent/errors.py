@@ -122,5 +122,15 @@ class Conflict(ConsoleError):
     status_code = 409
 
 
+class ChecksFailed(ConsoleError):
+    """A FAQ version that does not pass its checks; each finding says what to fix."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, findings: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
 class CannotTakeMore(Conflict):
     """The person is at capacity or not online: no claim of theirs can succeed now."""

@@ -44,3 +44,9 @@ def console_seen_key(staff_id: int) -> str:
 
 # Insight (agent/insight/jobs.py): one app process at a time recomputes the rollups.
 INSIGHT_JOB_LOCK = "agent:insight:job-lock"
+
+# Bumped whenever published FAQ content or the brand voice changes: every process reloads
+# them on its next reply (agent/faq/published.py).
+FAQ_GENERATION = "agent:faq:generation"
+# Held while a retraining job runs: one at a time across every app process.
+FAQ_TRAINING_LOCK = "agent:faq:training-lock"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,6 +18,7 @@ from agent.crm.sql import SqlCrm
 from agent.db import create_engine, sessionmaker
 from agent.dialogue.rasa_client import RasaClient
 from agent.escalation.policy import PolicyConfig
+from agent.faq.published import PublishedContent
 from agent.handoff import models as _handoff_models  # noqa: F401  (staff table for foreign keys)
 from agent.handoff.config import HandoffConfig, load_handoff_config
 from agent.handoff.queue import EscalationQueue
@@ -50,6 +52,9 @@ class Runtime:
     handoff_config: HandoffConfig
     escalations: EscalationQueue
     insight_config: InsightConfig
+    published: PublishedContent
+    # Background work this process started (a retraining job): cancelled on shutdown.
+    background: set[asyncio.Task[None]] = field(default_factory=set)
     _analyzer: Analyzer | None = field(default=None, repr=False)
 
     def analyzer(self) -> Analyzer:
@@ -143,6 +148,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = create_engine(settings.database_url)
+    sessions = sessionmaker(engine)
     redis = Redis.from_url(settings.redis_url)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.rasa_timeout_s, connect=2.0),
@@ -151,7 +157,7 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         engine=engine,
-        sessions=sessionmaker(engine),
+        sessions=sessions,
         redis=redis,
         queue=InboundQueue(redis, dedup_ttl_s=settings.dedup_ttl_s),
         http=http,
@@ -165,4 +171,5 @@ def build_runtime(settings: Settings) -> Runtime:
         handoff_config=load_handoff_config(settings.handoff_config_path),
         escalations=EscalationQueue(redis),
         insight_config=load_insight_config(settings.insight_config_path),
+        published=PublishedContent(sessions, redis),
     )

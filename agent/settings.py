@@ -135,6 +135,15 @@ class Settings(BaseSettings):
     insight_lookback_s: int = Field(default=6 * 3600, ge=0)
     crisis_webhook_url: str | None = None
     crisis_webhook_secret: SecretStr | None = None
+    # FAQ studio (agent/faq): the model Rasa starts with, where retrained models are written,
+    # the held-out questions a new model must answer as well as the live one (within
+    # `faq_retrain_max_drop` of its FAQ accuracy), and every Rasa replica a new model is
+    # loaded into (besides rasa_url).
+    rasa_model_path: Path = REPO_ROOT / "models" / "current.tar.gz"
+    faq_models_dir: Path = REPO_ROOT / "models" / "studio"
+    faq_heldout_path: Path = REPO_ROOT / "tests" / "nlu_heldout" / "heldout.yml"
+    faq_retrain_max_drop: float = Field(default=0.02, ge=0.0, le=1.0)
+    rasa_replica_urls: list[str] = Field(default_factory=list)
     # Create the demo brand's staff accounts and CRM customers (`python -m agent seed-demo`).
     demo_data: bool = True
     # The analyze API: longest text judged, most items per batch.

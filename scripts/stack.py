@@ -430,6 +430,7 @@ Ready.
   Action server (order lookups):                       {stack.actions_url}/health
   Agent console (demo logins in README, tsuyu-demo):   {stack.app_url}/console
   Insight dashboard (analyst mei@tsuyu.example):       {stack.app_url}/console/insight
+  FAQ studio (sora@ edits, grace@ approves):           {stack.app_url}/console/studio
   Crisis alert webhook deliveries (fake receiver):     {stack.fake_url}/_fake/hooks
   Webhook verification handshake: {"ok" if subscribed.get("verified") else "FAILED"}
 Press Ctrl-C to stop.""",

@@ -57,6 +57,19 @@ class Caller:
     session: ConsoleSession
 
 
+# The brand team works on the dashboard and in the studio, not on the queue.
+HOMES = {
+    Role.ANALYST: "/console/insight",
+    Role.EDITOR: "/console/studio",
+    Role.APPROVER: "/console/studio",
+}
+
+
+STATIC_FILES = frozenset(
+    {"console.js", "console.css", "insight.js", "insight.css", "studio.js", "studio.css"}
+)
+
+
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -116,8 +129,8 @@ async def login(
         raise NotAllowed("the login form expired: reload the page")
     async with _runtime(request).sessions() as db:
         staff = await authenticate(db, email=email, password=password)
-        # Analysts take no conversations: logging in does not put them online.
-        if staff is not None and staff.presence == Presence.OFFLINE and staff.role != Role.ANALYST:
+        # The brand team takes no conversations: logging in does not put them online.
+        if staff is not None and staff.presence == Presence.OFFLINE and staff.role not in HOMES:
             staff.presence = Presence.ONLINE
             await db.commit()
     if staff is None:
@@ -128,8 +141,7 @@ async def login(
         staff.id,
         absent_after_s=_runtime(request).settings.console_absent_after_s,
     )
-    # The brand team's analysts work on the dashboard, not the queue.
-    home = "/console/insight" if staff.role == Role.ANALYST else "/console"
+    home = HOMES.get(Role(staff.role), "/console")
     response = RedirectResponse(home, status_code=303)
     _set_cookie(request, response, SESSION_COOKIE, token, max_age=None)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
@@ -187,7 +199,7 @@ def _app_page(who: Caller) -> HTMLResponse:
 @router.get("/static/{name}")
 async def static_file(name: str, who: CallerDep) -> Response:
     path = STATIC / name
-    if name not in ("console.js", "console.css", "insight.js", "insight.css") or not path.is_file():
+    if name not in STATIC_FILES or not path.is_file():
         raise NotFound(name)
     media = "text/javascript" if name.endswith(".js") else "text/css"
     return Response(path.read_bytes(), media_type=media)

@@ -18,6 +18,8 @@ class Role(StrEnum):
     LEAD = "lead"  # sees and assigns every team's conversations
     ADMIN = "admin"
     ANALYST = "analyst"  # the brand team: the insight dashboard, no conversations
+    EDITOR = "editor"  # the brand team: writes FAQ answers in the studio, submits them
+    APPROVER = "approver"  # the brand team: approves and publishes, rolls back, retrains
 
 
 class Presence(StrEnum):

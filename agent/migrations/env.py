@@ -3,6 +3,7 @@ from sqlalchemy import create_engine, pool
 
 from agent.crm import models as crm_models  # noqa: F401  (registers the tables)
 from agent.db import Base
+from agent.faq import models as faq_models  # noqa: F401
 from agent.handoff import models as handoff_models  # noqa: F401
 from agent.insight import models as insight_models  # noqa: F401
 from agent.records import models  # noqa: F401

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from agent.faq.voice import DEFAULT_VOICE_PATH, VoiceProfile, apply_voice, load_voice_profile
 from agent.nlg.responses import Responses, load_responses
 from scripts.stack import ROOT, Stack
 
@@ -29,9 +30,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.stop_all()
 
 
+class BrandReplies:
+    """The brand's responses as a customer gets them: `render` is the answer alone (every
+    reply after the first), `first` the first reply of a conversation with the brand voice's
+    greeting and sign-off (agent/faq/voice.py), as the NLG endpoint sends it."""
+
+    def __init__(self, responses: Responses, voice: VoiceProfile) -> None:
+        self.responses = responses
+        self.voice = voice
+
+    def render(self, name: str, language: str) -> str | None:
+        return self.responses.render(name, language)
+
+    def first(self, name: str, language: str, channel: str = "messenger") -> str:
+        text = self.responses.render(name, language)
+        assert text is not None, name
+        return self.voiced(text, language, channel)
+
+    def voiced(self, text: str, language: str, channel: str = "messenger") -> str:
+        return apply_voice(
+            text, profile=self.voice, language=language, channel=channel, first_reply=True
+        )
+
+
 @pytest.fixture(scope="session")
-def responses() -> Responses:
-    return load_responses(ROOT / "domain.yml")
+def responses() -> BrandReplies:
+    return BrandReplies(load_responses(ROOT / "domain.yml"), load_voice_profile(DEFAULT_VOICE_PATH))
 
 
 class Customer:

@@ -10,11 +10,10 @@ import httpx
 import pytest
 from redis import Redis
 
-from agent.nlg.responses import Responses
 from connectors.fakes.meta_payloads import encode_like_meta, page_webhook, text_message_event
 from connectors.meta.verify import sign_sha256
 from scripts.stack import Stack
-from tests.e2e.conftest import Customer
+from tests.e2e.conftest import BrandReplies, Customer
 
 pytestmark = pytest.mark.e2e
 
@@ -31,21 +30,23 @@ pytestmark = pytest.mark.e2e
     ],
 )
 def test_a_faq_gets_the_right_answer_in_the_customers_language(
-    customer: Customer, responses: Responses, text: str, response: str, language: str
+    customer: Customer, responses: BrandReplies, text: str, response: str, language: str
 ) -> None:
     customer.says(text)
-    assert customer.wait_replies(1) == [responses.render(response, language)]
+    assert customer.wait_replies(1) == [responses.first(response, language)]
 
 
 @pytest.mark.parametrize("text", ["asdfgh qwerty zxcv", "lorem ipsum dolor sit amet"])
 def test_gibberish_gets_an_honest_not_sure_reply_not_a_guess(
-    customer: Customer, responses: Responses, text: str
+    customer: Customer, responses: BrandReplies, text: str
 ) -> None:
     customer.says(text)
-    assert customer.wait_replies(1) == [responses.render("utter_default", "en")]
+    assert customer.wait_replies(1) == [responses.first("utter_default", "en")]
 
 
-def test_a_signed_webhook_posted_directly_is_answered(stack: Stack, responses: Responses) -> None:
+def test_a_signed_webhook_posted_directly_is_answered(
+    stack: Stack, responses: BrandReplies
+) -> None:
     psid = "7199999999999001"
     now = int(time.time() * 1000)
     payload = page_webhook(
@@ -73,14 +74,16 @@ def test_a_signed_webhook_posted_directly_is_answered(stack: Stack, responses: R
     )
     assert response.status_code == 200
     replies = Customer(stack, psid).wait_replies(1)
-    assert replies == [responses.render("utter_greet", "ja")]
+    assert replies == [responses.first("utter_greet", "ja")]
 
 
 def test_an_instagram_dm_is_answered_on_instagram(
-    stack: Stack, customer: Customer, responses: Responses
+    stack: Stack, customer: Customer, responses: BrandReplies
 ) -> None:
     customer.says("定期便ってスキップできますか？", channel="instagram")
-    assert customer.wait_replies(1) == [responses.render("utter_faq/subscription", "ja")]
+    assert customer.wait_replies(1) == [
+        responses.first("utter_faq/subscription", "ja", channel="instagram")
+    ]
     [sent] = [
         s
         for s in httpx.get(f"{stack.fake_url}/_fake/sent").json()
@@ -89,9 +92,13 @@ def test_an_instagram_dm_is_answered_on_instagram(
     assert sent["messaging_type"] == "RESPONSE"
 
 
-def test_an_x_dm_is_answered_on_x(stack: Stack, customer: Customer, responses: Responses) -> None:
+def test_an_x_dm_is_answered_on_x(
+    stack: Stack, customer: Customer, responses: BrandReplies
+) -> None:
     customer.says("do you ship internationally?", channel="x", duplicates=1)
-    assert customer.wait_replies(1) == [responses.render("utter_faq/international_shipping", "en")]
+    assert customer.wait_replies(1) == [
+        responses.first("utter_faq/international_shipping", "en", channel="x")
+    ]
     sent = [
         s
         for s in httpx.get(f"{stack.fake_url}/_fake/sent").json()
@@ -107,7 +114,9 @@ def test_a_duplicate_delivery_never_produces_a_second_reply(customer: Customer) 
     assert len(customer.replies()) == 1
 
 
-def test_asking_for_a_person_is_answered_honestly(customer: Customer, responses: Responses) -> None:
+def test_asking_for_a_person_is_answered_honestly(
+    customer: Customer, responses: BrandReplies
+) -> None:
     customer.says("人と話したいです。オペレーターに繋いでください")
     [reply] = customer.wait_replies(1)
     handoff = responses.render("utter_handoff", "ja") or ""
@@ -119,7 +128,7 @@ def test_asking_for_a_person_is_answered_honestly(customer: Customer, responses:
 
 
 def test_rasa_keeps_only_the_last_turns_of_a_long_conversation(
-    stack: Stack, customer: Customer, responses: Responses
+    stack: Stack, customer: Customer, responses: BrandReplies
 ) -> None:
     for n in range(10):
         customer.says("how long does shipping take?" if n % 2 else "thank you!")
@@ -140,7 +149,7 @@ def test_health_reports_every_dependency_ready(stack: Stack) -> None:
 
 
 def test_a_critical_message_gets_the_brands_holding_reply(
-    customer: Customer, responses: Responses
+    customer: Customer, responses: BrandReplies
 ) -> None:
     customer.says("子どもがクレンジングオイルを少し飲んでしまいました、どうしたらいいですか")
     assert customer.wait_replies(1) == [responses.render("utter_holding_health", "ja")]

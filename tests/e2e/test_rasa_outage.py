@@ -7,15 +7,14 @@ import time
 import httpx
 import pytest
 
-from agent.nlg.responses import Responses
 from scripts.stack import Stack
-from tests.e2e.conftest import Customer
+from tests.e2e.conftest import BrandReplies, Customer
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_message_sent_while_rasa_is_down_is_answered_when_it_returns(
-    stack: Stack, customer: Customer, responses: Responses
+    stack: Stack, customer: Customer, responses: BrandReplies
 ) -> None:
     stack.stop("rasa")
     try:
@@ -27,5 +26,5 @@ def test_a_message_sent_while_rasa_is_down_is_answered_when_it_returns(
     finally:
         stack.start_rasa()
     assert customer.wait_replies(1, timeout=60) == [
-        responses.render("utter_faq/payment_methods", "en")
+        responses.first("utter_faq/payment_methods", "en")
     ]

@@ -232,7 +232,12 @@ async def test_nlg_endpoint_answers_in_the_language_of_the_latest_message(
             return {
                 "response": "utter_faq/shipping_cost",
                 "arguments": {},
-                "tracker": {"latest_message": {"text": "x", "metadata": metadata}, "slots": {}},
+                # A later reply of the conversation: the answer alone, no greeting.
+                "tracker": {
+                    "latest_message": {"text": "x", "metadata": metadata},
+                    "slots": {},
+                    "events": [{"event": "bot", "text": "earlier"}],
+                },
                 "channel": {"name": "rest"},
             }
 
@@ -258,7 +263,8 @@ async def test_nlg_replaces_an_unsure_faq_answer_with_the_honest_fallback(
         return {
             "response": "utter_faq/shipping_cost",
             "tracker": {
-                "latest_message": {"metadata": {"language": "ja"}, "response_selector": selected}
+                "latest_message": {"metadata": {"language": "ja"}, "response_selector": selected},
+                "events": [{"event": "bot", "text": "earlier"}],  # a later reply: no greeting
             },
         }
 
