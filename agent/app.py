@@ -53,6 +53,9 @@ async def _prepare(runtime: Runtime) -> None:
     rebuilt = await runtime.handoff().rebuild()
     log.info("escalation queue rebuilt from SQL: %d open", rebuilt)
     await faq_jobs.recover(runtime)
+    restore = asyncio.create_task(faq_jobs.restore_deployed(runtime), name="restore-model")
+    runtime.background.add(restore)
+    restore.add_done_callback(runtime.background.discard)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from redis.asyncio import Redis
@@ -54,7 +55,7 @@ class Runtime:
     insight_config: InsightConfig
     published: PublishedContent
     # Background work this process started (a retraining job): cancelled on shutdown.
-    background: set[asyncio.Task[None]] = field(default_factory=set)
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
     _analyzer: Analyzer | None = field(default=None, repr=False)
 
     def analyzer(self) -> Analyzer:

@@ -14,7 +14,8 @@ say "mypy"
 action_tests=$(cd actions/tests && for f in *.py; do printf -- '-m %s ' "${f%.py}"; done)
 # shellcheck disable=SC2086  # one word per module
 MYPYPATH=actions/tests "$APP_VENV/bin/mypy" --python-executable "$RASA_VENV/bin/python" \
-  --python-version 3.10 -p actions -m rasa_addons.order_details $action_tests
+  --python-version 3.10 -p actions -m rasa_addons.order_details -m rasa_addons.model_swap \
+  -m rasa_addons.evaluate_model $action_tests
 say "rasa data validate"
 TF_CPP_MIN_LOG_LEVEL=2 "$RASA_VENV/bin/rasa" data validate --config config.yml --domain domain.yml \
   --data nlu_data --fail-on-warnings --quiet

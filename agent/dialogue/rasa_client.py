@@ -70,14 +70,22 @@ class RasaClient:
         return {"token": self._token} if self._token else None
 
     async def model_loaded(self) -> bool:
+        return bool(await self.model_file())
+
+    async def model_file(self) -> str | None:
+        """The file name of the model Rasa serves; None when it is down or has none."""
         try:
             params = {"token": self._token} if self._token else None
             response = await self._http.get(f"{self._base}/status", params=params)
         except httpx.TransportError:
-            return False
+            return None
         if response.status_code != 200:
-            return False
-        return bool(response.json().get("model_file"))
+            return None
+        try:
+            name = response.json().get("model_file")
+        except ValueError:
+            return None
+        return str(name) if name else None
 
 
 def intent_from_parse(result: dict[str, Any]) -> Intent:

@@ -20,7 +20,14 @@ from agent.errors import Conflict
 from agent.faq import service
 from agent.faq.files import export_files
 from agent.faq.models import AuditAction, JobStatus, ModelState, TrainingJob
-from agent.faq.training import Progress, RasaCommands, TrainingFailed, run_training
+from agent.faq.training import (
+    Progress,
+    RasaCommands,
+    TrainingFailed,
+    TrainingResult,
+    load_into_rasa,
+    run_training,
+)
 from agent.records.models import utcnow
 from agent.runtime import Runtime
 
@@ -48,7 +55,7 @@ def job_json(job: TrainingJob) -> dict[str, Any]:
     }
 
 
-async def start(runtime: Runtime, *, requested_by: int) -> int:
+async def start(runtime: Runtime, *, requested_by: int | None) -> int:
     """Start a job in this process, or refuse: only one runs at a time."""
     token = secrets.token_hex(16)
     held = await runtime.redis.set(redis_keys.FAQ_TRAINING_LOCK, token, nx=True, ex=LOCK_TTL_S)
@@ -100,6 +107,46 @@ async def recover(runtime: Runtime) -> int:
     return len(stuck)
 
 
+async def restore_deployed(runtime: Runtime, *, wait_s: float = 600, every_s: float = 2) -> bool:
+    """After a restart Rasa serves the model it was started with; the studio's last deployed
+    model (if any) is loaded back into it. Holds the training lock, so several app
+    processes starting together load it once, and no job starts meanwhile."""
+    async with runtime.sessions() as db:
+        state = await service.model_state(db)
+    if state is None or not state.model_path:
+        return False
+    path = Path(state.model_path)
+    if not await asyncio.to_thread(path.is_file):
+        log.warning("the deployed model %s is gone: Rasa keeps the one it started with", path)
+        return False
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while (serving := await runtime.rasa.model_file()) is None:
+        if asyncio.get_running_loop().time() > deadline:
+            log.warning("Rasa not ready after %.0f s: deployed model not restored", wait_s)
+            return False
+        await asyncio.sleep(every_s)
+    if serving == path.name:
+        return False
+    token = secrets.token_hex(16)
+    if not await runtime.redis.set(redis_keys.FAQ_TRAINING_LOCK, token, nx=True, ex=LOCK_TTL_S):
+        return False  # another process is restoring it, or a job will deploy a newer one
+    settings = runtime.settings
+    try:
+        await load_into_rasa(
+            runtime.http,
+            [settings.rasa_url, *settings.rasa_replica_urls],
+            token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+            model_path=path,
+        )
+    except TrainingFailed as exc:
+        log.error("the deployed model %s could not be restored: %s", path, exc.reason)
+        return False
+    finally:
+        await _release(runtime, token)
+    log.info("Rasa served %s; the deployed model %s is loaded back", serving, path.name)
+    return True
+
+
 async def _run(runtime: Runtime, job_id: int, token: str) -> None:
     settings = runtime.settings
     scratch = Path(tempfile.mkdtemp(prefix="faq-train-"))
@@ -127,6 +174,7 @@ async def _run(runtime: Runtime, job_id: int, token: str) -> None:
             rasa_urls=[settings.rasa_url, *settings.rasa_replica_urls],
             token=token_value,
             max_drop=settings.faq_retrain_max_drop,
+            max_key_drop=settings.faq_retrain_max_key_drop,
             min_confidence=settings.faq_min_confidence,
             on_progress=on_progress,
         )
@@ -162,7 +210,7 @@ async def _export(runtime: Runtime, scratch: Path) -> None:
         (scratch / relative).write_text(text, encoding="utf-8")
 
 
-async def _finish(runtime: Runtime, job_id: int, result: Any) -> None:
+async def _finish(runtime: Runtime, job_id: int, result: TrainingResult) -> None:
     message = result.gate.reason
     async with runtime.sessions() as db:
         job = await db.get(TrainingJob, job_id)
@@ -170,7 +218,7 @@ async def _finish(runtime: Runtime, job_id: int, result: Any) -> None:
             return
         job.accuracy = result.candidate.accuracy
         job.baseline_accuracy = result.baseline.accuracy if result.baseline else None
-        job.model_path = str(result.model_path)
+        job.model_path = str(result.model_path) if result.model_path else None
         job.finished_at = utcnow()
         job.message = message
         job.percent = 100

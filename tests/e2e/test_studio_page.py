@@ -109,6 +109,6 @@ def test_an_edit_is_checked_approved_published_live_and_rolled_back(
         responses.voiced(english, "en", "x")
     )
     expect(approver.get_by_test_id("try-instagram").locator(".bubble").nth(1)).to_have_text(english)
-    approver.screenshot(path=str(stack.run_dir / "studio.png"))
+    approver.screenshot(path=str(stack.run_dir / "studio.png"), full_page=True)
     editor.close()
     approver.close()

@@ -160,7 +160,7 @@ def test_a_new_faq_is_retrained_checked_deployed_and_a_broken_set_is_refused(
     assert percents == sorted(percents) and len(set(percents)) >= 3, seen
     accuracy = job["job"]["accuracy"]  # type: ignore[index]
     baseline = job["job"]["baseline_accuracy"]  # type: ignore[index]
-    assert accuracy >= baseline - 0.02, job
+    assert accuracy >= baseline - 0.05, job
     expect(approver.get_by_test_id("stale")).to_have_class("fresh")
     assert _model_file(stack) != live_before
 

@@ -209,7 +209,8 @@ document.addEventListener("submit", async (event) => {
 
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button");
-  if (!button || button.type === "submit") return;
+  // A form's submit button is handled by the submit event.
+  if (!button || (button.type === "submit" && button.form)) return;
   const form = button.closest("form");
   try {
     if (form && form.id === "faq-form" && button.dataset.action) {
