@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 
 from agent.console.routes import Caller, caller
-from agent.errors import BadRequest, ConfigError, NotAllowed, RasaUnavailable
+from agent.errors import BadRequest, ConfigError, Conflict, NotAllowed, RasaUnavailable
 from agent.faq import jobs, page, service, views
 from agent.faq.content import CHANNELS, LANGUAGES, FaqContent
 from agent.faq.files import FAQ_INTENT, export_files
@@ -195,7 +198,7 @@ def _version_json(version: FaqVersion) -> dict[str, Any]:
 async def save_draft(request: Request, key: str, body: EditIn, who: StudioDep) -> JSONResponse:
     """Save the draft; the answer comes with the checks' findings, so the page shows them
     as the editor works."""
-    async with _runtime(request).sessions() as db:
+    async with _runtime(request).sessions() as db, _one_writer():
         draft = await service.save_draft(db, key=key, edit=body.edit(), actor_id=who.staff.id)
         findings = await service.check_version(
             db, key, service.content_of(draft), await service.voice_profile(db)
@@ -204,9 +207,19 @@ async def save_draft(request: Request, key: str, body: EditIn, who: StudioDep) -
         return JSONResponse({"version": _version_json(draft), "findings": findings})
 
 
+@asynccontextmanager
+async def _one_writer() -> AsyncIterator[None]:
+    """Two people starting a draft of the same FAQ at once: the second gets a clear 409
+    (the version numbers are unique), not a 500."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict("someone else changed this FAQ at the same moment: reload it") from exc
+
+
 @router.post("/api/faq")
 async def create_faq(request: Request, body: NewIn, who: StudioDep) -> JSONResponse:
-    async with _runtime(request).sessions() as db:
+    async with _runtime(request).sessions() as db, _one_writer():
         draft = await service.save_draft(
             db, key=body.key, edit=body.edit(), actor_id=who.staff.id, new=True
         )

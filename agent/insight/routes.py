@@ -26,7 +26,8 @@ from agent.runtime import Runtime
 router = APIRouter(prefix="/console/insight")
 MAX_DAYS = 400
 DEFAULT_DAYS = 30
-READERS = frozenset({Role.ANALYST, Role.ADMIN, Role.LEAD})
+# The brand team (analysts, and the studio's editors and approvers), leads and admins.
+READERS = frozenset({Role.ANALYST, Role.EDITOR, Role.APPROVER, Role.ADMIN, Role.LEAD})
 
 
 def _runtime(request: Request) -> Runtime:

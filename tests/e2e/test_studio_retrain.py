@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from agent.db import create_engine, sessionmaker
 from agent.faq.models import FaqEntry, FaqVersion, VersionStatus
+from agent.handoff import models as _staff_table  # noqa: F401  (versions refer to staff)
 from scripts.stack import Stack
 from tests.e2e.conftest import BrandReplies, Customer
 from tests.e2e.test_simulator_page import browser  # noqa: F401  (the shared Chromium fixture)
@@ -60,8 +61,9 @@ def _job(stack: Stack, page: Page) -> dict[str, object]:
     return data
 
 
-def _wait_job(stack: Stack, page: Page, timeout: float) -> dict[str, object]:
-    """The finished job, and every (stage, percent) the page showed while it ran."""
+def _wait_job(stack: Stack, page: Page, timeout: float, after: int = 0) -> dict[str, object]:
+    """The finished job newer than job `after`, and every (stage, percent) the page showed
+    while it ran."""
     seen: list[tuple[str, int]] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -69,9 +71,10 @@ def _wait_job(stack: Stack, page: Page, timeout: float) -> dict[str, object]:
         percent = int((page.get_by_test_id("job-percent").text_content() or "0%").rstrip("%"))
         if not seen or seen[-1] != (stage, percent):
             seen.append((stage, percent))
-        status = page.get_by_test_id("job-status").text_content()
-        if status and status != "running":
-            job = _job(stack, page)
+        job = _job(stack, page)
+        current = job["job"]
+        if isinstance(current, dict) and current["id"] > after and current["status"] != "running":
+            page.wait_for_timeout(1500)  # the page's next poll shows the end
             job["seen"] = seen
             return job
         time.sleep(0.5)
@@ -184,7 +187,7 @@ def test_a_new_faq_is_retrained_checked_deployed_and_a_broken_set_is_refused(
         pool.submit(asyncio.run, _break_training_set(stack.database_url)).result()
     approver.reload()
     approver.get_by_test_id("retrain").click()
-    job = _wait_job(stack, approver, timeout=10 * 60)
+    job = _wait_job(stack, approver, timeout=10 * 60, after=job["job"]["id"])  # type: ignore[index]
     assert job["job"]["status"] == "failed", job  # type: ignore[index]
     expect(approver.get_by_test_id("job-message")).to_contain_text("broken")
     assert _model_file(stack) == deployed
