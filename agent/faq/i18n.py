@@ -27,7 +27,8 @@ _EN = {
     "stale": "Training questions changed since the live model was trained: retrain so the bot "
     "recognises them.",
     "fresh": "The live model knows every published training question.",
-    "retrain": "Publish and retrain",
+    "retrain": "Retrain the model",
+    "approve_retrain": "Approve, publish and retrain",
     "job": "Last training",
     "status_draft": "draft",
     "status_in_review": "waiting for approval",
@@ -78,6 +79,8 @@ _EN = {
     "recognised": "Recognised as {key} ({confidence})",
     "back": "All FAQs",
     "fix_first": "Fix what the check found, then submit again.",
+    "model_rollback": "Restore the previous model",
+    "model_rolled_back": "The previous model serves again.",
 }
 
 _JA = {
@@ -105,7 +108,8 @@ _JA = {
     "stale": "現在のモデルの学習後に質問例が変更されました。"
     "ボットが認識できるよう再学習してください。",
     "fresh": "公開中の質問例はすべて現在のモデルに学習済みです。",
-    "retrain": "公開して再学習",
+    "retrain": "モデルを再学習",
+    "approve_retrain": "承認・公開して再学習",
     "job": "直近の学習",
     "status_draft": "下書き",
     "status_in_review": "承認待ち",
@@ -157,6 +161,8 @@ _JA = {
     "recognised": "{key} として認識（確信度 {confidence}）",
     "back": "FAQ一覧へ",
     "fix_first": "チェックの指摘を直してから、もう一度承認を依頼してください。",
+    "model_rollback": "以前のモデルに戻す",
+    "model_rolled_back": "以前のモデルに戻しました。",
 }
 
 

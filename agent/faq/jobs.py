@@ -107,6 +107,62 @@ async def recover(runtime: Runtime) -> int:
     return len(stuck)
 
 
+async def last_deployed(db: AsyncSession) -> TrainingJob | None:
+    """The job whose model serves now, if the studio deployed one."""
+    query = (
+        select(TrainingJob)
+        .where(TrainingJob.status == JobStatus.DEPLOYED)
+        .order_by(TrainingJob.id.desc())
+        .limit(1)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def roll_back_model(runtime: Runtime, *, actor_id: int | None) -> TrainingJob:
+    """Put back the model the last deployed job replaced (the one Rasa started with, if that
+    job was the first). Holds the training lock: no job runs meanwhile."""
+    token = secrets.token_hex(16)
+    if not await runtime.redis.set(redis_keys.FAQ_TRAINING_LOCK, token, nx=True, ex=LOCK_TTL_S):
+        raise Conflict("a model is being trained or loaded: wait until it finishes")
+    settings = runtime.settings
+    try:
+        async with runtime.sessions() as db:
+            job = await last_deployed(db)
+            if job is None:
+                raise Conflict("no model deployed from the studio: nothing to roll back")
+            previous = Path(job.replaced_path) if job.replaced_path else settings.rasa_model_path
+            if not await asyncio.to_thread(previous.is_file):
+                raise Conflict(f"the previous model file {previous.name} is gone")
+            try:
+                await load_into_rasa(
+                    runtime.http,
+                    [settings.rasa_url, *settings.rasa_replica_urls],
+                    token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+                    model_path=previous,
+                )
+            except TrainingFailed as exc:
+                raise Conflict(f"the previous model could not be loaded: {exc.reason}") from exc
+            state = await db.get(ModelState, 1)
+            if state is not None:
+                state.model_path = job.replaced_path
+                state.fingerprint = job.replaced_fingerprint or state.fingerprint
+                state.updated_at = utcnow()
+            job.status = JobStatus.ROLLED_BACK
+            job.message = f"Rolled back: {previous.name} serves again."
+            service.write_audit(
+                db,
+                AuditAction.RETRAIN,
+                actor_id=actor_id,
+                key=None,
+                version=None,
+                detail=f"model of training job {job.id} rolled back to {previous.name}",
+            )
+            await db.commit()
+            return job
+    finally:
+        await _release(runtime, token)
+
+
 async def restore_deployed(runtime: Runtime, *, wait_s: float = 600, every_s: float = 2) -> bool:
     """After a restart Rasa serves the model it was started with; the studio's last deployed
     model (if any) is loaded back into it. Holds the training lock, so several app
@@ -229,6 +285,8 @@ async def _finish(runtime: Runtime, job_id: int, result: TrainingResult) -> None
             if state is None:
                 state = ModelState(id=1, fingerprint=job.fingerprint)
                 db.add(state)
+            job.replaced_path = state.model_path
+            job.replaced_fingerprint = state.fingerprint
             state.fingerprint = job.fingerprint
             state.model_path = str(result.model_path)
             state.updated_at = utcnow()

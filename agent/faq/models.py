@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
 class JobStatus(StrEnum):
     RUNNING = "running"
     DEPLOYED = "deployed"  # passed the checks and serves customers
+    ROLLED_BACK = "rolled_back"  # was deployed; the model it replaced serves again
     REFUSED = "refused"  # trained, but worse than the live model: not deployed
     FAILED = "failed"  # the data did not validate or training broke
 
@@ -126,6 +127,9 @@ class TrainingJob(Base):
     # The training questions this model learns (agent/faq/content.py: questions_fingerprint).
     fingerprint: Mapped[str] = mapped_column(String(64))
     model_path: Mapped[str | None] = mapped_column(String(512))
+    # The model this one replaced (None: the one Rasa started with), kept for a rollback.
+    replaced_path: Mapped[str | None] = mapped_column(String(512))
+    replaced_fingerprint: Mapped[str | None] = mapped_column(String(64))
     accuracy: Mapped[float | None] = mapped_column()
     baseline_accuracy: Mapped[float | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -57,7 +57,13 @@ def _other(language: str) -> str:
 
 
 def render_index(
-    overview: Overview, job: TrainingJob | None, *, language: str, who: Staff, csrf: str
+    overview: Overview,
+    job: TrainingJob | None,
+    *,
+    can_roll_back: bool,
+    language: str,
+    who: Staff,
+    csrf: str,
 ) -> str:
     w = words(language)
     rows = "".join(
@@ -82,6 +88,12 @@ def render_index(
         + (
             f'<button id="retrain" data-testid="retrain">{_e(w["retrain"])}</button>'
             if can_train
+            else ""
+        )
+        + (
+            f'<button id="model-rollback" data-testid="model-rollback">'
+            f"{_e(w['model_rollback'])}</button>"
+            if can_train and can_roll_back
             else ""
         )
         + f'<div id="job" data-testid="job">{_job(job, w)}</div></section>'
@@ -259,7 +271,9 @@ def _review(version: FaqVersion, detail: Detail, who: Staff, w: dict[str, str]) 
                 f'<form id="review-form" data-key="{_e(detail.key)}"><label>{_e(w["note"])}'
                 '<input name="note" maxlength="2000" data-testid="review-note-input"></label>'
                 f'<button type="button" data-action="approve" data-testid="approve">'
-                f'{_e(w["approve"])}</button><button type="button" data-action="reject" '
+                f'{_e(w["approve"])}</button><button type="button" '
+                f'data-action="approve_retrain" data-testid="approve-retrain">'
+                f'{_e(w["approve_retrain"])}</button><button type="button" data-action="reject" '
                 f'data-testid="reject">{_e(w["reject"])}</button></form>'
             )
     return "".join(parts)

@@ -68,9 +68,11 @@ async def studio_page(request: Request, who: StudioDep, lang: LangQ = None) -> H
     async with runtime.sessions() as db:
         overview = await views.overview(db)
         job = await jobs.latest(db)
+        deployed = await jobs.last_deployed(db)
     html = page.render_index(
         overview,
         job,
+        can_roll_back=deployed is not None,
         language=_language(lang, who),
         who=who.staff,
         csrf=who.session.csrf,
@@ -398,6 +400,13 @@ async def retrain(request: Request, who: ApproverDep) -> JSONResponse:
     """Train a model on the published questions, check it, and load it if it is no worse."""
     job_id = await jobs.start(_runtime(request), requested_by=who.staff.id)
     return JSONResponse({"job": job_id}, status_code=202)
+
+
+@router.post("/api/model/rollback")
+async def roll_back_model(request: Request, who: ApproverDep) -> JSONResponse:
+    """Serve the model the last deployed one replaced again (its file was kept)."""
+    job = await jobs.roll_back_model(_runtime(request), actor_id=who.staff.id)
+    return JSONResponse({"job": jobs.job_json(job)})
 
 
 @router.get("/api/jobs/latest")

@@ -76,8 +76,13 @@ def test_an_edit_is_checked_approved_published_live_and_rolled_back(
     diff = approver.get_by_test_id("diff")
     expect(diff.locator(".add")).to_contain_text(["+" + POLITE])
     expect(diff.locator(".del")).to_contain_text(["-" + old])
-    approver.get_by_test_id("approve").click()
+    # "Approve, publish and retrain" publishes; only the answer changed, so no training.
+    approver.get_by_test_id("approve-retrain").click()
+    approver.wait_for_url(re.compile(r"/console/studio\?lang=en$"))
     expect(approver.get_by_test_id("flash")).to_contain_text("Published")
+    expect(approver.get_by_test_id("stale")).to_have_class("fresh")
+    expect(approver.get_by_test_id("job")).to_have_text("")
+    approver.goto(f"{stack.app_url}/console/studio/faq/shipping_cost?lang=en")
     expect(approver.get_by_test_id("faq-status")).to_have_text("published")
 
     # The very next message gets it: no retraining, no restart.

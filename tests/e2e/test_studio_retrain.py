@@ -192,5 +192,13 @@ def test_a_new_faq_is_retrained_checked_deployed_and_a_broken_set_is_refused(
     expect(approver.get_by_test_id("job-message")).to_contain_text("broken")
     assert _model_file(stack) == deployed
     assert _answer_of(second, "京都店に駐車場はありますか？") == ANSWER_JA
+
+    # The model before the new FAQ was kept: restoring it serves it again, and the studio
+    # says the published questions are not all learnt any more.
+    approver.get_by_test_id("model-rollback").click()
+    # Answered once Rasa has loaded it (about 6 s).
+    expect(approver.get_by_test_id("flash")).to_contain_text("previous model", timeout=60_000)
+    assert _model_file(stack) == live_before
+    expect(approver.get_by_test_id("stale")).to_have_class("stale")
     editor.close()
     approver.close()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from agent import redis_keys
 from agent.dialogue.rasa_client import RasaClient
+from agent.errors import Conflict
 from agent.faq import jobs, service
 from agent.faq.bootstrap import import_missing
 from agent.faq.models import FaqAudit, FaqEntry, FaqVersion, JobStatus, ModelState, TrainingJob
@@ -142,3 +143,46 @@ async def test_the_deployed_model_is_loaded_back_after_rasa_restarts(
     fake.serving = "current.tar.gz"
     assert await jobs.restore_deployed(runtime, wait_s=1, every_s=0.1) is False
     assert fake.loads == [str(deployed)]
+
+
+async def test_the_previous_model_can_be_put_back(
+    runtime: Runtime, redis: Redis, tmp_path: Path
+) -> None:
+    first = tmp_path / "studio-1.tar.gz"
+    second = tmp_path / "studio-2.tar.gz"
+    for path in (first, second):
+        path.write_bytes(b"model")
+    async with runtime.sessions() as db:
+        state = await service.model_state(db)
+        assert state is not None
+        state.model_path, state.fingerprint = str(second), "fp-2"
+        db.add(
+            TrainingJob(
+                fingerprint="fp-2",
+                status=JobStatus.DEPLOYED,
+                model_path=str(second),
+                replaced_path=str(first),
+                replaced_fingerprint="fp-1",
+            )
+        )
+        await db.commit()
+    fake = FakeRasa("studio-2.tar.gz")
+    use_rasa(runtime, fake)
+    await redis.set(redis_keys.FAQ_TRAINING_LOCK, "a-job", ex=60)
+    with pytest.raises(Conflict, match="being trained"):
+        await jobs.roll_back_model(runtime, actor_id=None)
+    await redis.delete(redis_keys.FAQ_TRAINING_LOCK)
+
+    job = await jobs.roll_back_model(runtime, actor_id=None)
+    assert job.status == JobStatus.ROLLED_BACK and "studio-1.tar.gz" in job.message
+    assert fake.loads == [str(first)] and fake.serving == "studio-1.tar.gz"
+    async with runtime.sessions() as db:
+        state = await service.model_state(db)
+        assert state is not None
+        assert (state.model_path, state.fingerprint) == (str(first), "fp-1")
+        audit = (await db.execute(select(FaqAudit).where(FaqAudit.action == "retrain"))).scalars()
+        assert any("rolled back to studio-1.tar.gz" in a.detail for a in audit)
+    assert await redis.get(redis_keys.FAQ_TRAINING_LOCK) is None
+    # Nothing deployed from the studio any more: nothing to roll back.
+    with pytest.raises(Conflict, match="nothing to roll back"):
+        await jobs.roll_back_model(runtime, actor_id=None)

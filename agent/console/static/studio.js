@@ -122,7 +122,16 @@ async function onFaqForm(form, action) {
 async function onReview(form, action) {
   const key = form.dataset.key;
   const note = value(form, "note");
+  const retrain = action === "approve_retrain";
+  if (retrain) action = "approve";
   const data = await call("POST", `/console/studio/api/faq/${key}/${action}`, { note });
+  if (retrain) {
+    // Published already; the training's progress shows on the studio's front page.
+    if (data.stale) await call("POST", "/console/studio/api/retrain", {});
+    sessionStorage.setItem("flash", data.stale ? words.training_started : words.published);
+    location.href = `/console/studio?lang=${language}`;
+    return;
+  }
   if (action === "approve") {
     sessionStorage.setItem("flash", data.stale ? words.published_stale : words.published);
   } else {
@@ -228,6 +237,11 @@ document.addEventListener("click", async (event) => {
       await call("POST", "/console/studio/api/retrain", {});
       say(words.training_started);
       pollJob();
+    } else if (button.id === "model-rollback") {
+      button.disabled = true;
+      await call("POST", "/console/studio/api/model/rollback", {});
+      sessionStorage.setItem("flash", words.model_rolled_back);
+      location.reload();
     } else if (button.id === "save-voice") {
       const profile = JSON.parse(document.getElementById("voice-profile").value);
       await call("PUT", "/console/studio/api/voice", { profile });

@@ -87,6 +87,8 @@ def upgrade() -> None:
         sa.Column("requested_by", sa.Integer(), nullable=True),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("model_path", sa.String(length=512), nullable=True),
+        sa.Column("replaced_path", sa.String(length=512), nullable=True),
+        sa.Column("replaced_fingerprint", sa.String(length=64), nullable=True),
         sa.Column("accuracy", sa.Float(), nullable=True),
         sa.Column("baseline_accuracy", sa.Float(), nullable=True),
         sa.Column("created_at", _TZ, nullable=False),
