@@ -216,7 +216,8 @@ def _form(content: FaqContent, w: dict[str, str], *, key: str, new: bool) -> str
     fields = []
     if new:
         fields.append(
-            f'<label>{_e(w["new_key"])}<input name="key" required pattern="[a-z][a-z0-9_]{{1,62}}"'
+            f'<label class="wide">{_e(w["new_key"])}<input name="key" required '
+            'pattern="[a-z][a-z0-9_]{1,62}"'
             ' data-testid="key"></label>'
         )
     for lang in ("en", "ja"):

@@ -56,6 +56,7 @@ def test_an_edit_is_checked_approved_published_live_and_rolled_back(
     finding = editor.get_by_test_id("finding").filter(has_text="だよ")
     expect(finding).to_have_count(1)
     expect(finding).to_have_attribute("data-code", "casual_register")
+    editor.screenshot(path=str(stack.run_dir / "studio-findings.png"), full_page=True)
     editor.get_by_test_id("submit").click()
     expect(editor.get_by_test_id("flash")).to_contain_text("直して")  # refused: fix first
     expect(editor.get_by_test_id("faq-status")).to_contain_text("公開中")

@@ -255,8 +255,11 @@ async function start() {
   const logout = document.getElementById("logout");
   logout.textContent = t.logout;
   logout.onclick = async () => { await api("/logout", {}); location.href = "/console/login"; };
-  if (["analyst", "lead", "admin"].includes(me.staff.role)) {
+  if (["analyst", "lead", "admin", "editor", "approver"].includes(me.staff.role)) {
     logout.before(el("a", { href: "/console/insight", class: "nav", testid: "insight-link" }, t.insight));
+  }
+  if (["editor", "approver", "admin"].includes(me.staff.role)) {
+    logout.before(el("a", { href: "/console/studio", class: "nav", testid: "studio-link" }, t.studio));
   }
   await render();
   await renderAlerts();
