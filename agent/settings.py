@@ -144,9 +144,9 @@ class Settings(BaseSettings):
     faq_heldout_path: Path = REPO_ROOT / "tests" / "nlu_heldout" / "heldout.yml"
     # Any change to the training data moves held-out FAQ accuracy by a few points, even a
     # harmless one (an added question: 85.2% → 82.7%; a new FAQ: 85.2% → 81.6%, two unrelated
-    # keys losing 3 of their 14 test questions), so tighter margins refuse harmless edits. A key losing more than
-    # `faq_retrain_max_key_drop` is refused whatever the mean does (a key whose customers
-    # another key's new questions took).
+    # keys losing 3 of their 14 test questions), so tighter margins refuse harmless edits.
+    # A key losing more than `faq_retrain_max_key_drop` is refused whatever the mean does (a
+    # key whose customers another key's new questions took).
     faq_retrain_max_drop: float = Field(default=0.05, ge=0.0, le=1.0)
     faq_retrain_max_key_drop: float = Field(default=0.30, ge=0.0, le=1.0)
     rasa_replica_urls: list[str] = Field(default_factory=list)

@@ -71,7 +71,7 @@ def render_index(
         f'<td><a href="/console/studio/faq/{_e(r.key)}?lang={language}">{_e(r.key)}</a></td>'
         f"<td>{_e(_short((r.live.answers if r.live else {}).get(language)))}</td>"
         f"<td>{_e(r.live.number if r.live else w['none'])}</td>"
-        f'<td data-testid="faq-state">{_e(_status(r.open, w) if r.open else "")}</td></tr>'
+        f'<td data-testid="faq-state">{_e(_status(r.open or r.live, w))}</td></tr>'
         for r in overview.rows
     )
     suggestions = "".join(
