@@ -28,6 +28,7 @@ from agent.inbox.queue import InboundQueue
 from agent.insight.config import InsightConfig, load_insight_config
 from agent.insight.jobs import InsightJob
 from agent.nlg.responses import Responses, load_responses
+from agent.pipeline.order import ReorderPolicy
 from agent.pipeline.turn import SendClient, TurnDeps
 from agent.settings import Settings
 from agent.signals.analyzer import Analyzer
@@ -139,6 +140,11 @@ class Runtime:
             policy=self.policy,
             handoff=self.handoff(),
             tier_of=self.tier_of,
+            reorder=ReorderPolicy(
+                late_after_s=settings.worker_late_after_s,
+                hold_s=settings.worker_reorder_hold_s,
+                max_hold_s=settings.worker_reorder_max_hold_s,
+            ),
         )
 
     async def close(self) -> None:

@@ -165,3 +165,9 @@ class Settings(BaseSettings):
     worker_max_backoff_s: float = 15.0
     # A consumer that died leaves entries pending; others take them over after this long.
     worker_claim_idle_ms: int = 60_000
+    # A message written this long before it was stored is part of a redelivered backlog: it
+    # waits until the queued deliveries are read (they may hold its customer's earlier
+    # messages), at least the hold and at most the longest hold (agent/pipeline/order.py).
+    worker_late_after_s: float = Field(default=10.0, ge=0.0)
+    worker_reorder_hold_s: float = Field(default=2.0, ge=0.0)
+    worker_reorder_max_hold_s: float = Field(default=30.0, ge=0.0)

@@ -110,6 +110,21 @@ class InboundQueue:
             pipe.xdel(redis_keys.INBOUND_STREAM, entry_id)
             await pipe.execute()
 
+    async def has_unread(self) -> bool:
+        """Whether deliveries are queued that no worker has read yet: the group has not
+        reached the last entry added. (XINFO's `lag` is unknown once entries are deleted,
+        as acknowledged ones are here.)"""
+        try:
+            stream = await self._redis.xinfo_stream(redis_keys.INBOUND_STREAM)
+            groups = await self._redis.xinfo_groups(redis_keys.INBOUND_STREAM)
+        except ResponseError:  # no stream yet: nothing queued
+            return False
+        last = _text(stream.get("last-generated-id"))
+        for group in groups:
+            if _text(group.get("name")) == redis_keys.INBOUND_GROUP:
+                return _text(group.get("last-delivered-id")) != last
+        return False
+
     async def pending_count(self) -> int:
         info = await self._redis.xpending(redis_keys.INBOUND_STREAM, redis_keys.INBOUND_GROUP)
         return int(info["pending"]) if isinstance(info, dict) else 0
@@ -148,3 +163,7 @@ class InboundQueue:
 
 def _s(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

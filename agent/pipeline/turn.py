@@ -23,6 +23,7 @@ from agent.handoff.models import EventKind as HistoryKind
 from agent.handoff.routing import reply_calendar
 from agent.handoff.service import HandoffService, plan, raise_urgency
 from agent.nlg.responses import Responses
+from agent.pipeline.order import ReorderPolicy, may_answer
 from agent.records import service as records
 from agent.records.models import (
     Conversation,
@@ -70,7 +71,9 @@ MAX_EMPTY_REPLIES = 5
 
 class Outcome(StrEnum):
     DONE = "done"
-    DEFERRED = "deferred"  # an older message of the conversation goes first
+    # Not answered yet: an older message of the conversation went first, or a late message
+    # waits for the rest of its backlog (agent/pipeline/order.py).
+    DEFERRED = "deferred"
 
 
 class TierLookup(Protocol):
@@ -115,6 +118,7 @@ class TurnDeps:
     handoff: HandoffService | None = None
     # The customer's CRM tier for an escalation's priority; None when unknown or unavailable.
     tier_of: TierLookup | None = None
+    reorder: ReorderPolicy = field(default_factory=ReorderPolicy)
 
     def client(self, conversation: Conversation) -> SendClient:
         try:
@@ -129,10 +133,11 @@ def rasa_sender(conversation: Conversation) -> str:
     return f"{conversation.channel}:{conversation.account_id}:{conversation.customer_id}"
 
 
-async def take_turn(message_id: int, deps: TurnDeps) -> Outcome:
+async def take_turn(message_id: int, deps: TurnDeps, *, backlog: bool = False) -> Outcome:
     """Answer one customer message. Safe to run again after a crash at any point:
     an answered message is not answered twice, and pending replies are sent on the next run.
-    Transient failures (Rasa down, platform busy) raise TransientError."""
+    Transient failures (Rasa down, platform busy) raise TransientError. `backlog`: deliveries
+    are queued that no worker has read yet (a late message waits for them)."""
     async with deps.sessions() as session:
         message = await session.get(Message, message_id)
         if message is None:
@@ -148,6 +153,14 @@ async def take_turn(message_id: int, deps: TurnDeps) -> Outcome:
                 # The customer wrote that one first: it is answered now, whatever the place of
                 # its own entry in the stream, and this one waits for its next turn.
                 message, outcome = earlier, Outcome.DEFERRED
+            if not may_answer(
+                written_ms=message.platform_timestamp_ms,
+                stored_at=as_utc(message.created_at),
+                now=utcnow(),
+                backlog=backlog,
+                policy=deps.reorder,
+            ):
+                return Outcome.DEFERRED
             after = await _answer(session, message, conversation, deps)
     await _tell_handoff(after, conversation.id, deps)
     await flush_outbox(conversation.id, deps)

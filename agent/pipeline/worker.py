@@ -127,8 +127,12 @@ class Worker:
         by_conversation: OrderedDict[int, list[QueuedMessage]] = OrderedDict()
         for item in items:
             by_conversation.setdefault(item.conversation_id, []).append(item)
+        backlog = bool(items) and await self._queue.has_unread()
         results = await asyncio.gather(
-            *(self._work_conversation(cid, group) for cid, group in by_conversation.items())
+            *(
+                self._work_conversation(cid, group, backlog=backlog)
+                for cid, group in by_conversation.items()
+            )
         )
         if ItemResult.FAILED in results:
             # Rasa or the platform is down: wait longer each time, up to the maximum, with
@@ -174,7 +178,7 @@ class Worker:
         return out
 
     async def _work_conversation(
-        self, conversation_id: int, items: list[QueuedMessage]
+        self, conversation_id: int, items: list[QueuedMessage], *, backlog: bool
     ) -> ItemResult:
         """Process one conversation's entries in stream order. One that must wait for an
         earlier message (by the platform's timestamp) is left for the next pass, and the rest
@@ -187,7 +191,7 @@ class Worker:
             try:
                 waiting = False
                 for item in items:
-                    result = await self._work_item(item)
+                    result = await self._work_item(item, backlog=backlog)
                     if result is ItemResult.FAILED:
                         return result
                     waiting = waiting or result is ItemResult.WAITING
@@ -195,16 +199,16 @@ class Worker:
             finally:
                 await self._redis.eval(_RELEASE, 1, lock, token)
 
-    async def _work_item(self, item: QueuedMessage) -> ItemResult:
+    async def _work_item(self, item: QueuedMessage, *, backlog: bool) -> ItemResult:
         try:
-            outcome = await take_turn(item.message_id, self._deps)
+            outcome = await take_turn(item.message_id, self._deps, backlog=backlog)
         except TransientError as exc:
             log.warning("message %s will be retried: %s", item.message_id, exc)
             if isinstance(exc, SendRetryable) and exc.retry_after_s:
                 self._retry_after_s = max(self._retry_after_s, exc.retry_after_s)
             return ItemResult.FAILED
         if outcome is Outcome.DEFERRED:
-            return ItemResult.WAITING  # an older message of the conversation goes first
+            return ItemResult.WAITING  # an older message goes first, or the backlog may hold one
         await self._queue.ack(item.entry_id)
         return ItemResult.DONE
 
