@@ -105,17 +105,10 @@ def render_index(
         f'<button data-testid="try-ask">{_e(w["ask"])}</button></form>'
         f'<div id="try-result" data-testid="try-result"></div></section>'
     )
-    voice = json.dumps(overview.voice.to_dict(), ensure_ascii=False, indent=2)
     voice_panel = (
         f'<section class="panel" data-testid="voice"><details><summary>{_e(w["voice"])}'
-        f'</summary><textarea id="voice-profile" rows="18" {"" if can_train else "readonly"}>'
-        f"{_e(voice)}</textarea>"
-        + (
-            f'<button id="save-voice" data-testid="save-voice">{_e(w["save_voice"])}</button>'
-            if can_train
-            else ""
-        )
-        + "</details></section>"
+        f"</summary>{_voice_form(overview.voice.to_dict(), w, editable=can_train)}"
+        "</details></section>"
     )
     body = (
         f'<section class="panel wide"><h2>{_e(w["faqs"])} '
@@ -142,6 +135,72 @@ def render_index(
         body=f'<div class="studio">{body}</div>',
         toggle=f"/console/studio?lang={_other(language)}",
     )
+
+
+def _voice_form(profile: dict[str, object], w: dict[str, str], *, editable: bool) -> str:
+    """The brand voice as a form: one field per setting (approvers edit it, others read)."""
+    off = "" if editable else " disabled"
+
+    def text(name: str, label: str, value: object) -> str:
+        return (
+            f'<label>{_e(label)}<input name="{name}" value="{_e(value)}" '
+            f'data-testid="voice-{name}"{off}></label>'
+        )
+
+    def choice(name: str, label: str, value: object, options: tuple[str, ...]) -> str:
+        items = "".join(
+            f'<option value="{o}"{" selected" if o == value else ""}>{_e(w["opt_" + o])}</option>'
+            for o in options
+        )
+        return (
+            f'<label>{_e(label)}<select name="{name}" data-testid="voice-{name}"{off}>'
+            f"{items}</select></label>"
+        )
+
+    def lines(name: str, label: str, values: object) -> str:
+        joined = "\n".join(str(v) for v in values) if isinstance(values, list) else ""
+        return (
+            f'<label>{_e(label)}<textarea name="{name}" rows="5" data-testid="voice-{name}"'
+            f"{off}>{_e(joined)}</textarea></label>"
+        )
+
+    def per(key: str) -> dict[str, object]:
+        value = profile.get(key)
+        return value if isinstance(value, dict) else {}
+
+    fields = [f'<input type="hidden" name="brand" value="{_e(profile.get("brand"))}">']
+    for lang in ("en", "ja"):
+        fields.append(text(f"persona_{lang}", f"{w['v_persona']} ({lang})", per("persona")[lang]))
+    for key in ("greeting", "sign_off"):
+        for lang in ("en", "ja"):
+            fields.append(text(f"{key}_{lang}", f"{w['v_' + key]} ({lang})", per(key)[lang]))
+    register = choice(
+        "japanese_register", w["v_register"], profile.get("japanese_register"), ("polite", "casual")
+    )
+    fields.append(register.replace("<label>", '<label class="wide">', 1))
+    for channel in CHANNELS:
+        fields.append(
+            choice(
+                f"emoji_{channel}",
+                f"{w['v_emoji']} ({channel})",
+                per("emoji")[channel],
+                ("allow", "at_most_one", "none"),
+            )
+        )
+        fields.append(
+            f'<label>{_e(w["v_max_length"])} ({channel})<input type="number" min="1" '
+            f'name="max_length_{channel}" value="{_e(per("max_length")[channel])}" '
+            f'data-testid="voice-max_length_{channel}"{off}></label>'
+        )
+    fields.append(lines("banned_words", w["v_banned"], profile.get("banned_words")))
+    fields.append(lines("link_domains", w["v_domains"], profile.get("link_domains")))
+    button = (
+        f'<div class="actions"><button type="submit" data-testid="save-voice">'
+        f"{_e(w['save_voice'])}</button></div>"
+        if editable
+        else ""
+    )
+    return f'<form id="voice-form" class="voice">{"".join(fields)}{button}</form>'
 
 
 def _job(job: TrainingJob | None, w: dict[str, str]) -> str:

@@ -115,6 +115,28 @@ def test_an_edit_is_checked_approved_published_live_and_rolled_back(
         responses.voiced(english, "en", "x")
     )
     expect(approver.get_by_test_id("try-instagram").locator(".bubble").nth(1)).to_have_text(english)
+
+    # The brand voice, edited in its form: the persona's new name is in the next first reply.
+    approver.get_by_test_id("voice").locator("summary").click()
+    persona = approver.get_by_test_id("voice-persona_en")
+    expect(persona).to_have_value("Shizuku")
+    persona.fill("Hana")
+    with approver.expect_response(lambda r: r.url.endswith("/api/voice")) as saved:
+        approver.get_by_test_id("save-voice").click()
+    assert saved.value.status == 200
+    expect(approver.get_by_test_id("flash")).to_have_text("Saved.")
+    approver.get_by_test_id("try-ask").click()
+    expect(approver.get_by_test_id("try-x").locator(".bubble").first).to_contain_text(
+        "Hi, this is Hana from Tsuyu Botanicals."
+    )
     approver.screenshot(path=str(stack.run_dir / "studio.png"), full_page=True)
+    persona.fill("Shizuku")  # as the other tests expect it
+    with approver.expect_response(lambda r: r.url.endswith("/api/voice")) as saved:
+        approver.get_by_test_id("save-voice").click()
+    assert saved.value.status == 200
+    approver.get_by_test_id("try-ask").click()
+    expect(approver.get_by_test_id("try-x").locator(".bubble").first).to_contain_text(
+        "Hi, this is Shizuku from Tsuyu Botanicals."
+    )
     editor.close()
     approver.close()

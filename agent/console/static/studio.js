@@ -63,6 +63,22 @@ function editOf(form) {
   };
 }
 
+function voiceOf(form) {
+  const both = (name) => ({ en: value(form, `${name}_en`), ja: value(form, `${name}_ja`) });
+  const channels = ["messenger", "instagram", "x"];
+  return {
+    brand: value(form, "brand"),
+    persona: both("persona"),
+    japanese_register: value(form, "japanese_register"),
+    emoji: Object.fromEntries(channels.map((c) => [c, value(form, `emoji_${c}`)])),
+    greeting: both("greeting"),
+    sign_off: both("sign_off"),
+    banned_words: lines(form, "banned_words"),
+    max_length: Object.fromEntries(channels.map((c) => [c, Number(value(form, `max_length_${c}`))])),
+    link_domains: lines(form, "link_domains"),
+  };
+}
+
 function showFindings(findings) {
   const list = document.getElementById("findings");
   if (!list) return;
@@ -208,6 +224,10 @@ document.addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     if (form.id === "faq-form") await onFaqForm(form, event.submitter?.dataset.action || "save");
+    if (form.id === "voice-form") {
+      await call("PUT", "/console/studio/api/voice", { profile: voiceOf(form) });
+      say(words.saved);
+    }
     if (form.id === "try-form") {
       showTry(await call("POST", "/console/studio/api/try", { text: value(form, "text") }));
     }
@@ -242,10 +262,6 @@ document.addEventListener("click", async (event) => {
       await call("POST", "/console/studio/api/model/rollback", {});
       sessionStorage.setItem("flash", words.model_rolled_back);
       location.reload();
-    } else if (button.id === "save-voice") {
-      const profile = JSON.parse(document.getElementById("voice-profile").value);
-      await call("PUT", "/console/studio/api/voice", { profile });
-      say(words.saved);
     }
   } catch (error) {
     failed(error);
