@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from scripts.stack import APP_PY, Stack, _http_up, free_port
+from scripts.stack import Stack, free_port
 
 KEY = "shipping_cost"
 PASSWORD = "tsuyu-demo"
@@ -70,26 +70,9 @@ def main() -> None:
         try:
             stack.start_redis()
             stack.migrate()
-            stack.start_app()
-            other_port = free_port()
-            stack._spawn(
-                "app-2",
-                [
-                    str(APP_PY),
-                    "-m",
-                    "uvicorn",
-                    "agent.app:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(other_port),
-                    "--no-access-log",
-                ],
-            )
-            other = f"http://127.0.0.1:{other_port}"
-            stack._wait(lambda: _http_up(f"{other}/healthz"), "app-2", 120)
-            run(stack.app_url, other, args.rounds)
+            app = stack.start_app()
+            other = stack.start_app("app-2", free_port())
+            run(app, other, args.rounds)
         finally:
             stack.stop_all()
 

@@ -260,9 +260,11 @@ class Stack:
         self._spawn("fake-messenger", [str(APP_PY), "-m", "connectors.fakes.messenger"])
         self._wait(lambda: _http_ok(f"{self.fake_url}/healthz"), "fake-messenger", 30)
 
-    def start_app(self) -> None:
+    def start_app(self, name: str = "app", port: int | None = None) -> str:
+        """An app process (`port`: another one beside the main app); its URL."""
+        port = port or self.ports.app
         self._spawn(
-            "app",
+            name,
             [
                 str(APP_PY),
                 "-m",
@@ -272,12 +274,14 @@ class Stack:
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(self.ports.app),
+                str(port),
                 "--no-access-log",
             ],
         )
+        url = f"http://127.0.0.1:{port}"
         # The app loads its signal model (a few seconds, more while Rasa loads) before serving.
-        self._wait(lambda: _http_up(f"{self.app_url}/healthz"), "app", 120)
+        self._wait(lambda: _http_up(f"{url}/healthz"), name, 120)
+        return url
 
     def start_worker(self, name: str = "worker") -> None:
         self._spawn(name, [str(APP_PY), "-m", "agent", "worker"])

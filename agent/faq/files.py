@@ -10,12 +10,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from agent.errors import ConfigError
 from agent.faq.content import CHANNELS, FaqContent, Question, question_language
+from agent.nlg.responses import variation_language
 
 FAQ_INTENT = "faq/"
 FAQ_RESPONSE = "utter_faq/"
@@ -97,7 +97,7 @@ def _parse_domain(domain_text: str) -> dict[str, FaqContent]:
         variants: dict[str, dict[str, str]] = {}
         replies: dict[str, tuple[str, ...]] = {}
         for variation in variations or []:
-            language = _language_of(variation)
+            language = str(variation_language(variation))
             text = str(variation.get("text") or "")
             channel = variation.get("channel")
             if channel:
@@ -111,13 +111,6 @@ def _parse_domain(domain_text: str) -> dict[str, FaqContent]:
             answers=answers, variants=variants, quick_replies=replies
         )
     return contents
-
-
-def _language_of(variation: Mapping[str, Any]) -> str:
-    for condition in variation.get("condition") or []:
-        if condition.get("name") == "language" and condition.get("value") == "ja":
-            return "ja"
-    return "en"
 
 
 # --- writing ---------------------------------------------------------------------------

@@ -36,6 +36,29 @@ LOCK_TTL_S = 30 * 60  # renewed on every progress line; outlives only a process 
 _PROJECT_FILES = ("config.yml",)
 
 
+async def _take_lock(runtime: Runtime) -> str | None:
+    """The training lock's token, or None when a job or a model load holds it."""
+    token = secrets.token_hex(16)
+    held = await runtime.redis.set(redis_keys.FAQ_TRAINING_LOCK, token, nx=True, ex=LOCK_TTL_S)
+    return token if held else None
+
+
+def _rasa_urls(runtime: Runtime) -> list[str]:
+    return [runtime.settings.rasa_url, *runtime.settings.rasa_replica_urls]
+
+
+def _rasa_token(runtime: Runtime) -> str | None:
+    token = runtime.settings.rasa_token
+    return token.get_secret_value() if token else None
+
+
+async def _load(runtime: Runtime, model: Path) -> None:
+    """Load `model` into every Rasa replica (raises TrainingFailed)."""
+    await load_into_rasa(
+        runtime.http, _rasa_urls(runtime), token=_rasa_token(runtime), model_path=model
+    )
+
+
 async def latest(db: AsyncSession) -> TrainingJob | None:
     query = select(TrainingJob).order_by(TrainingJob.id.desc()).limit(1)
     return (await db.execute(query)).scalar_one_or_none()
@@ -57,9 +80,8 @@ def job_json(job: TrainingJob) -> dict[str, Any]:
 
 async def start(runtime: Runtime, *, requested_by: int | None) -> int:
     """Start a job in this process, or refuse: only one runs at a time."""
-    token = secrets.token_hex(16)
-    held = await runtime.redis.set(redis_keys.FAQ_TRAINING_LOCK, token, nx=True, ex=LOCK_TTL_S)
-    if not held:
+    token = await _take_lock(runtime)
+    if token is None:
         raise Conflict(
             "a model is already being trained: wait until it finishes (its progress is on "
             "this page), then start again if questions changed since"
@@ -121,8 +143,8 @@ async def last_deployed(db: AsyncSession) -> TrainingJob | None:
 async def roll_back_model(runtime: Runtime, *, actor_id: int | None) -> TrainingJob:
     """Put back the model the last deployed job replaced (the one Rasa started with, if that
     job was the first). Holds the training lock: no job runs meanwhile."""
-    token = secrets.token_hex(16)
-    if not await runtime.redis.set(redis_keys.FAQ_TRAINING_LOCK, token, nx=True, ex=LOCK_TTL_S):
+    token = await _take_lock(runtime)
+    if token is None:
         raise Conflict("a model is being trained or loaded: wait until it finishes")
     settings = runtime.settings
     try:
@@ -134,12 +156,7 @@ async def roll_back_model(runtime: Runtime, *, actor_id: int | None) -> Training
             if not await asyncio.to_thread(previous.is_file):
                 raise Conflict(f"the previous model file {previous.name} is gone")
             try:
-                await load_into_rasa(
-                    runtime.http,
-                    [settings.rasa_url, *settings.rasa_replica_urls],
-                    token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
-                    model_path=previous,
-                )
+                await _load(runtime, previous)
             except TrainingFailed as exc:
                 raise Conflict(f"the previous model could not be loaded: {exc.reason}") from exc
             state = await db.get(ModelState, 1)
@@ -183,17 +200,11 @@ async def restore_deployed(runtime: Runtime, *, wait_s: float = 600, every_s: fl
         await asyncio.sleep(every_s)
     if serving == path.name:
         return False
-    token = secrets.token_hex(16)
-    if not await runtime.redis.set(redis_keys.FAQ_TRAINING_LOCK, token, nx=True, ex=LOCK_TTL_S):
+    token = await _take_lock(runtime)
+    if token is None:
         return False  # another process is restoring it, or a job will deploy a newer one
-    settings = runtime.settings
     try:
-        await load_into_rasa(
-            runtime.http,
-            [settings.rasa_url, *settings.rasa_replica_urls],
-            token=settings.rasa_token.get_secret_value() if settings.rasa_token else None,
-            model_path=path,
-        )
+        await _load(runtime, path)
     except TrainingFailed as exc:
         log.error("the deployed model %s could not be restored: %s", path, exc.reason)
         return False
@@ -218,7 +229,6 @@ async def _run(runtime: Runtime, job_id: int, token: str) -> None:
             await runtime.redis.expire(redis_keys.FAQ_TRAINING_LOCK, LOCK_TTL_S)
 
         settings.faq_models_dir.mkdir(parents=True, exist_ok=True)
-        token_value = settings.rasa_token.get_secret_value() if settings.rasa_token else None
         result = await run_training(
             scratch,
             out_dir=settings.faq_models_dir,
@@ -227,8 +237,8 @@ async def _run(runtime: Runtime, job_id: int, token: str) -> None:
             heldout=settings.faq_heldout_path,
             commands=RasaCommands.default(),
             http=runtime.http,
-            rasa_urls=[settings.rasa_url, *settings.rasa_replica_urls],
-            token=token_value,
+            rasa_urls=_rasa_urls(runtime),
+            token=_rasa_token(runtime),
             max_drop=settings.faq_retrain_max_drop,
             max_key_drop=settings.faq_retrain_max_key_drop,
             min_confidence=settings.faq_min_confidence,

@@ -258,7 +258,10 @@ async def approve(request: Request, key: str, body: NoteIn, who: ApproverDep) ->
     async with runtime.sessions() as db:
         result = await service.approve(db, key=key, actor_id=who.staff.id, note=body.note)
         await db.commit()
-        answer = {"version": _version_json(result.version), "stale": await stale(db)}
+        answer = {
+            "version": _version_json(result.version),
+            "stale": await service.model_is_stale(db),
+        }
     await announce_change(runtime.redis)
     return JSONResponse(answer)
 
@@ -277,13 +280,12 @@ async def rollback(request: Request, key: str, body: RollbackIn, who: ApproverDe
     async with runtime.sessions() as db:
         result = await service.rollback(db, key=key, to_number=body.version, actor_id=who.staff.id)
         await db.commit()
-        answer = {"version": _version_json(result.version), "stale": await stale(db)}
+        answer = {
+            "version": _version_json(result.version),
+            "stale": await service.model_is_stale(db),
+        }
     await announce_change(runtime.redis)
     return JSONResponse(answer)
-
-
-async def stale(db: Any) -> bool:
-    return await service.model_is_stale(db)
 
 
 @router.get("/api/faq/{key}")
@@ -413,5 +415,5 @@ async def roll_back_model(request: Request, who: ApproverDep) -> JSONResponse:
 async def latest_job(request: Request, who: StudioDep) -> JSONResponse:
     async with _runtime(request).sessions() as db:
         job = await jobs.latest(db)
-        is_stale = await stale(db)
+        is_stale = await service.model_is_stale(db)
     return JSONResponse({"job": jobs.job_json(job) if job else None, "stale": is_stale})

@@ -43,12 +43,14 @@ def load_responses(domain_path: Path, extra: Path = APP_RESPONSES) -> Responses:
             for variation in variations or []:
                 text = variation.get("text")
                 if isinstance(text, str):
-                    per_language.setdefault(_language_of(variation), text.strip())
+                    per_language.setdefault(variation_language(variation), text.strip())
             texts[str(name)] = per_language
     return Responses(texts)
 
 
-def _language_of(variation: dict[str, Any]) -> Language:
+def variation_language(variation: Mapping[str, Any]) -> Language:
+    """A domain response variation's language: Japanese when conditioned on the slot
+    `language` = ja, else English (the unconditioned one)."""
     for condition in variation.get("condition") or []:
         if condition.get("name") == "language" and condition.get("value") in ("ja", "en"):
             return Language(condition["value"])
