@@ -8,12 +8,18 @@
   wordings and can back them up where a new wording slips past every pattern. These weak labels
   count less than the hand-labelled DMs.
 - `data/reported_problems.yml`: customers reporting serious problems; negative, urgency by the
-  rules (high where no rule fires: every one of them needs a person soon)."""
+  rules (high where no rule fires: every one of them needs a person soon).
+- `data/general_sentiment.tsv`: 6,000 human-rated English snippets (reviews and editorials,
+  Hutto & Gilbert 2014), for the sentiment head only, so ordinary English feeling is learned
+  without drowning the DMs: together they weigh half as much as all the examples above. In a
+  5-fold cross-validation on the train half of the DMs, sentiment macro F1 was 0.840 without
+  them, 0.850 at a quarter, 0.853 at half and 0.846 at the same weight."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,18 +34,21 @@ LABELLED_DMS = Path(__file__).with_name("data") / "labelled_dms.jsonl"
 SEALED_DMS = Path(__file__).with_name("data") / "sealed_dms.jsonl"
 NLU_DATA = REPO_ROOT / "nlu_data"
 REPORTED_PROBLEMS = Path(__file__).with_name("data") / "reported_problems.yml"
+GENERAL_SENTIMENT = Path(__file__).with_name("data") / "general_sentiment.tsv"
 WEAK_WEIGHT = 0.3
+GENERAL_SHARE = 0.5  # the rated snippets' total weight against the DM examples' (see above)
 
 CHITCHAT_INTENTS = frozenset({"greet", "goodbye", "thanks", "compliment", "bot_challenge"})
 _WEAK_SENTIMENT = {"complaint": "negative", "compliment": "positive", "thanks": "positive"}
 _EXAMPLE = re.compile(r"^\s*-\s+(.*)$")
+_ENTITY = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass(frozen=True, slots=True)
 class Example:
     text: str
     sentiment: str
-    urgency: str
+    urgency: str | None  # None: the example does not train the urgency head
     weight: float
 
 
@@ -48,33 +57,34 @@ def labelled_dms(split: str, path: Path = LABELLED_DMS) -> list[dict[str, Any]]:
     return [row for row in rows if row["split"] == split]
 
 
-def weak_examples(rules: tuple[UrgencyRule, ...], directory: Path = NLU_DATA) -> list[Example]:
-    out: list[Example] = []
+def nlu_examples(directory: Path = NLU_DATA) -> Iterator[tuple[str, str]]:
+    """(intent, text) of every Rasa training example, entity markup removed."""
     for path in sorted(directory.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu") or []:
             intent = block.get("intent")
             if not intent:
                 continue
-            base = str(intent).split("/")[0]
             for line in str(block.get("examples") or "").splitlines():
-                found = _EXAMPLE.match(line)
-                if not found:
-                    continue
-                text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", found.group(1)).strip()
-                hits = match_rules(text, rules, language="en")
-                if hits:
-                    urgency = hits[0].level.value
-                else:
-                    urgency = "low" if base in CHITCHAT_INTENTS else "normal"
-                out.append(
-                    Example(
-                        text=text,
-                        sentiment=_WEAK_SENTIMENT.get(base, "neutral"),
-                        urgency=urgency,
-                        weight=WEAK_WEIGHT,
-                    )
-                )
+                if found := _EXAMPLE.match(line):
+                    yield str(intent), _ENTITY.sub(r"\1", found.group(1)).strip()
+
+
+def weak_examples(rules: tuple[UrgencyRule, ...], directory: Path = NLU_DATA) -> list[Example]:
+    out: list[Example] = []
+    for intent, text in nlu_examples(directory):
+        base = intent.split("/")[0]
+        hits = match_rules(text, rules, language="en")
+        fallback = "low" if base in CHITCHAT_INTENTS else "normal"
+        urgency = hits[0].level.value if hits else fallback
+        out.append(
+            Example(
+                text=text,
+                sentiment=_WEAK_SENTIMENT.get(base, "neutral"),
+                urgency=urgency,
+                weight=WEAK_WEIGHT,
+            )
+        )
     return out
 
 
@@ -90,9 +100,44 @@ def reported_problems(
     return out
 
 
+def general_sentiment(total_weight: float, path: Path = GENERAL_SENTIMENT) -> list[Example]:
+    """The rated English snippets, sharing `total_weight` between them (sentiment only)."""
+    rows = [
+        line.split("\t", 2)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    weight = total_weight / max(1, len(rows))
+    return [Example(text, rated_label(float(mean)), None, weight) for _, mean, text in rows]
+
+
+def rated_label(mean: float) -> str:
+    # The public benchmark's cut-offs for a -4..+4 mean rating.
+    return "positive" if mean > 0.5 else "negative" if mean < -0.5 else "neutral"
+
+
 def training_examples(rules_path: Path = DEFAULT_RULES) -> list[Example]:
+    rules = load_rules(rules_path)
     labelled = [
         Example(row["text"], row["sentiment"], row["urgency"], 1.0) for row in labelled_dms("train")
     ]
-    rules = load_rules(rules_path)
-    return labelled + weak_examples(rules) + reported_problems(rules)
+    # A few short messages ("hi", "thank you!") were written into the sealed set as well as
+    # into the train half or the NLU examples; they are left out here so that no evaluated
+    # text is ever trained on.
+    held_out = held_out_texts()
+    own = [
+        e
+        for e in labelled + weak_examples(rules) + reported_problems(rules)
+        if e.text not in held_out
+    ]
+    return own + general_sentiment(GENERAL_SHARE * sum(e.weight for e in own))
+
+
+def held_out_texts() -> frozenset[str]:
+    """The texts of the test half and the sealed set: only ever compared, never learned from."""
+    sealed = [
+        json.loads(line)["text"]
+        for line in SEALED_DMS.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    return frozenset([row["text"] for row in labelled_dms("test")] + sealed)

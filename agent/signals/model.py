@@ -68,17 +68,24 @@ class SignalModel:
         cls,
         encoder: TextEncoder,
         texts: Sequence[str],
-        labels: dict[str, Sequence[str]],
+        labels: dict[str, Sequence[str | None]],
         weights: Sequence[float],
     ) -> SignalModel:
+        """Each head learns from the texts that have a label for it (None: not this head)."""
         vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True
         ).fit(texts)
         model = cls(encoder=encoder, vectorizer=vectorizer, heads={})
         x = model.features(texts)
+        weight = np.asarray(weights)
         for head in HEADS:
+            rows = np.asarray([label is not None for label in labels[head]])
             clf = LogisticRegression(C=10.0, max_iter=5000, class_weight="balanced")
-            clf.fit(x, list(labels[head]), sample_weight=np.asarray(weights))
+            clf.fit(
+                x[rows],
+                [label for label in labels[head] if label is not None],
+                sample_weight=weight[rows],
+            )
             model.heads[head] = clf
         return model
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import collections
 import time
 from pathlib import Path
 
@@ -31,10 +30,12 @@ def main() -> None:
         [e.weight for e in examples],
     )
     path = model.save(args.out)
-    counts = collections.Counter(e.weight for e in examples)
+    labelled = sum(e.weight == 1.0 for e in examples)
+    general = sum(e.urgency is None for e in examples)
     print(
-        f"signal model: {len(examples)} examples ({counts[1.0]} labelled DMs, "
-        f"{len(examples) - counts[1.0]} weakly labelled examples), encoder {encoder.name}, "
+        f"signal model: {len(examples)} examples ({labelled} labelled DMs, "
+        f"{len(examples) - labelled - general} weakly labelled examples, {general} rated English "
+        f"snippets for sentiment), encoder {encoder.name}, "
         f"{time.perf_counter() - started:.0f} s -> {path}"
     )
 

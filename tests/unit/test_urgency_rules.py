@@ -1,5 +1,6 @@
 """The brand's urgency rules (agent/signals/urgency_rules.yml) and their matcher."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from agent.signals.rules import load_rules, match_rules
 from agent.signals.types import UrgencyLevel
 
 RULES = load_rules()
+DEV_SET = Path(__file__).resolve().parents[2] / "agent" / "signals" / "data" / "dev_urgency.jsonl"
 
 
 def top(text: str, language: str = "en") -> tuple[str | None, UrgencyLevel | None]:
@@ -107,3 +109,24 @@ def test_a_malformed_rules_file_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="bad pattern"):
         load_rules(bad)
+
+
+def test_the_development_set_criticals_are_caught_and_look_alikes_are_not() -> None:
+    """Every critical message in the hand-written development set must reach a person now, and
+    none of its look-alikes (questions about safety, slang praise, jobs mentioned in passing)
+    may page anyone."""
+    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line]
+    missed, false_alarms = [], []
+    for row in rows:
+        reason, level = top(row["text"], row["language"])
+        if row["urgency"] == "critical" and level != UrgencyLevel.CRITICAL:
+            missed.append(f"  [{row['reason']}] {row['text']!r} -> {reason}/{level}")
+        if row["urgency"] != "critical" and level == UrgencyLevel.CRITICAL:
+            false_alarms.append(f"  [{row['urgency']}] {row['text']!r} -> {reason}")
+    assert any(row["urgency"] == "critical" for row in rows)
+    assert not missed and not false_alarms, (
+        f"{len(missed)} critical dev messages missed:\n"
+        + "\n".join(missed)
+        + f"\n{len(false_alarms)} non-critical dev messages fired a critical rule:\n"
+        + "\n".join(false_alarms)
+    )
