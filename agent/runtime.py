@@ -145,6 +145,7 @@ class Runtime:
                 hold_s=settings.worker_reorder_hold_s,
                 max_hold_s=settings.worker_reorder_max_hold_s,
             ),
+            activity_after_s=settings.worker_activity_after_s,
         )
 
     async def close(self) -> None:

@@ -171,3 +171,5 @@ class Settings(BaseSettings):
     worker_late_after_s: float = Field(default=10.0, ge=0.0)
     worker_reorder_hold_s: float = Field(default=2.0, ge=0.0)
     worker_reorder_max_hold_s: float = Field(default=30.0, ge=0.0)
+    # Mark seen and show typing only when an answer takes longer than this (agent/pipeline/turn.py).
+    worker_activity_after_s: float = Field(default=0.4, ge=0.0)

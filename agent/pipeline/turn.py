@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,7 +35,7 @@ from agent.records.models import (
     as_utc,
     utcnow,
 )
-from agent.signals.analyzer import Analyzer, Judged, Reading
+from agent.signals.analyzer import Ahead, Analyzer, Judged, Reading
 from agent.signals.language import detect_language
 from agent.signals.types import Intent, TurnRecord
 from agent.window.rules import Author, decide
@@ -119,6 +119,9 @@ class TurnDeps:
     # The customer's CRM tier for an escalation's priority; None when unknown or unavailable.
     tier_of: TierLookup | None = None
     reorder: ReorderPolicy = field(default_factory=ReorderPolicy)
+    # The customer sees the message marked seen and the bot typing only when the answer takes
+    # longer than this; a quicker answer is its own sign, and spares two platform calls.
+    activity_after_s: float = 0.4
 
     def client(self, conversation: Conversation) -> SendClient:
         try:
@@ -133,11 +136,14 @@ def rasa_sender(conversation: Conversation) -> str:
     return f"{conversation.channel}:{conversation.account_id}:{conversation.customer_id}"
 
 
-async def take_turn(message_id: int, deps: TurnDeps, *, backlog: bool = False) -> Outcome:
+async def take_turn(
+    message_id: int, deps: TurnDeps, *, backlog: bool = False, ahead: Ahead | None = None
+) -> Outcome:
     """Answer one customer message. Safe to run again after a crash at any point:
     an answered message is not answered twice, and pending replies are sent on the next run.
     Transient failures (Rasa down, platform busy) raise TransientError. `backlog`: deliveries
-    are queued that no worker has read yet (a late message waits for them)."""
+    are queued that no worker has read yet (a late message waits for them). `ahead`: the signal
+    model's reading, started when the worker took the message from the queue."""
     async with deps.sessions() as session:
         message = await session.get(Message, message_id)
         if message is None:
@@ -161,7 +167,7 @@ async def take_turn(message_id: int, deps: TurnDeps, *, backlog: bool = False) -
                 policy=deps.reorder,
             ):
                 return Outcome.DEFERRED
-            after = await _answer(session, message, conversation, deps)
+            after = await _answer(session, message, conversation, deps, ahead=ahead)
     await _tell_handoff(after, conversation.id, deps)
     await flush_outbox(conversation.id, deps)
     return outcome
@@ -185,7 +191,12 @@ async def _tell_handoff(after: AfterCommit, conversation_id: int, deps: TurnDeps
 
 
 async def _answer(
-    session: AsyncSession, message: Message, conversation: Conversation, deps: TurnDeps
+    session: AsyncSession,
+    message: Message,
+    conversation: Conversation,
+    deps: TurnDeps,
+    *,
+    ahead: Ahead | None = None,
 ) -> AfterCommit:
     after = AfterCommit()
     opened = await records.open_escalation(session, conversation_id=conversation.id)
@@ -200,7 +211,9 @@ async def _answer(
     judged: Judged | None = None
     reading: Reading | None = None
     if deps.analyzer is not None and message.text.strip():
-        reading = await deps.analyzer.read(message.text, previous_language=conversation.language)
+        reading = await deps.analyzer.read(
+            message.text, previous_language=conversation.language, ahead=ahead
+        )
         language = reading.provisional.signals.language
         history = await _history(session, message, deps)
         early = decide_escalation(
@@ -274,21 +287,29 @@ async def _converse(
 ) -> tuple[list[str], Intent | None]:
     """Rasa's answer and its reading of the message, in one pass."""
     signals = reading.provisional.signals.as_metadata() if reading is not None else {}
+    answer = asyncio.ensure_future(
+        deps.rasa.converse_and_read(
+            sender=rasa_sender(conversation),
+            text=text_for_rasa(message),
+            metadata={
+                **signals,
+                "channel": conversation.channel,
+                "language": language,
+                "customer_id": conversation.customer_id,
+                "account_id": conversation.account_id,
+                "message_id": message.id,
+            },
+        )
+    )
     try:
         (texts, intent), _ = await asyncio.gather(
-            deps.rasa.converse_and_read(
-                sender=rasa_sender(conversation),
-                text=text_for_rasa(message),
-                metadata={
-                    **signals,
-                    "channel": conversation.channel,
-                    "language": language,
-                    "customer_id": conversation.customer_id,
-                    "account_id": conversation.account_id,
-                    "message_id": message.id,
-                },
+            answer,
+            _show_activity_if_slow(
+                answer,
+                deps.client(conversation),
+                conversation.customer_id,
+                after_s=deps.activity_after_s,
             ),
-            _show_activity(deps.client(conversation), conversation.customer_id),
         )
     except RasaGaveNoReply as exc:
         message.attempts += 1
@@ -482,6 +503,14 @@ def text_for_rasa(message: Message) -> str:
     if message.payload and message.payload.startswith("/"):
         return message.payload
     return message.text
+
+
+async def _show_activity_if_slow(
+    answer: asyncio.Future[Any], messenger: SendClient, customer_id: str, *, after_s: float
+) -> None:
+    done, _ = await asyncio.wait({answer}, timeout=after_s)
+    if not done:
+        await _show_activity(messenger, customer_id)
 
 
 async def _show_activity(messenger: SendClient, customer_id: str) -> None:

@@ -9,6 +9,7 @@ import random
 import secrets
 import socket
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 
@@ -23,6 +24,7 @@ from agent.inbox.wire import load_event, load_skipped, load_unsend
 from agent.pipeline.turn import Outcome, TurnDeps, flush_outbox, take_turn
 from agent.records import service as records
 from agent.records.models import Message, utcnow
+from agent.signals.analyzer import Ahead
 from connectors.events import SkippedEvent
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,7 @@ class Worker:
         """Read a batch (own pending entries first, then new ones) and work through it."""
         await self._queue.claim_abandoned(self.name, idle_ms=self._claim_idle_ms, count=self._batch)
         items = await self._queue.read(self.name, count=self._batch, block_ms=self._block_ms)
+        ahead = self._read_ahead(items)
         try:
             items = await self.store(items)
         except DatabaseUnavailable as exc:
@@ -130,7 +133,7 @@ class Worker:
         backlog = bool(items) and await self._queue.has_unread()
         results = await asyncio.gather(
             *(
-                self._work_conversation(cid, group, backlog=backlog)
+                self._work_conversation(cid, group, backlog=backlog, ahead=ahead)
                 for cid, group in by_conversation.items()
             )
         )
@@ -177,8 +180,31 @@ class Worker:
             await self._queue.ack(entry_id)
         return out
 
+    def _read_ahead(self, items: list[QueuedMessage]) -> dict[str, Ahead]:
+        """Start the signal model on each new text at once, by stream entry: it reads while the
+        batch is written to SQL and each conversation is looked up."""
+        analyzer = self._deps.analyzer
+        if analyzer is None:
+            return {}
+        out: dict[str, Ahead] = {}
+        for item in items:
+            if item.kind is not EntryKind.EVENT:
+                continue
+            try:
+                text = load_event(item.data).text
+            except (ValueError, KeyError, TypeError):
+                continue  # store() keeps it for inspection
+            if text.strip():
+                out[item.entry_id] = analyzer.read_ahead(text)
+        return out
+
     async def _work_conversation(
-        self, conversation_id: int, items: list[QueuedMessage], *, backlog: bool
+        self,
+        conversation_id: int,
+        items: list[QueuedMessage],
+        *,
+        backlog: bool,
+        ahead: Mapping[str, Ahead],
     ) -> ItemResult:
         """Process one conversation's entries in stream order. One that must wait for an
         earlier message (by the platform's timestamp) is left for the next pass, and the rest
@@ -191,7 +217,9 @@ class Worker:
             try:
                 waiting = False
                 for item in items:
-                    result = await self._work_item(item, backlog=backlog)
+                    result = await self._work_item(
+                        item, backlog=backlog, ahead=ahead.get(item.entry_id)
+                    )
                     if result is ItemResult.FAILED:
                         return result
                     waiting = waiting or result is ItemResult.WAITING
@@ -199,9 +227,11 @@ class Worker:
             finally:
                 await self._redis.eval(_RELEASE, 1, lock, token)
 
-    async def _work_item(self, item: QueuedMessage, *, backlog: bool) -> ItemResult:
+    async def _work_item(
+        self, item: QueuedMessage, *, backlog: bool, ahead: Ahead | None
+    ) -> ItemResult:
         try:
-            outcome = await take_turn(item.message_id, self._deps, backlog=backlog)
+            outcome = await take_turn(item.message_id, self._deps, backlog=backlog, ahead=ahead)
         except TransientError as exc:
             log.warning("message %s will be retried: %s", item.message_id, exc)
             if isinstance(exc, SendRetryable) and exc.retry_after_s:

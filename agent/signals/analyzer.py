@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -40,6 +41,9 @@ _MODEL_REASON = {
 }
 
 
+Probabilities = dict[str, dict[str, float]]  # per head, per label
+
+
 class IntentSource(Protocol):
     async def parse(self, text: str) -> Intent | None: ...
 
@@ -57,8 +61,16 @@ class Reading:
 
     text: str
     previous_language: str | None
-    probs: dict[str, dict[str, float]]
+    probs: Probabilities
     provisional: Judged
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """The learned model's reading of a message, started before its turn needs it."""
+
+    text: str
+    probs: asyncio.Future[list[Probabilities]]
 
 
 class Analyzer:
@@ -74,6 +86,21 @@ class Analyzer:
         self._rules = rules
         self._intents = intents
         self._faq_min = faq_min_confidence
+        # The model has one thread of its own: messages are read in the order they come, each
+        # with both cores (torch's intra-op threads), instead of several at once contending.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signal-model")
+
+    def _predict(self, texts: Sequence[str]) -> asyncio.Future[list[Probabilities]]:
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self._executor, self._model.predict, list(texts))
+
+    def read_ahead(self, text: str) -> Ahead:
+        """Start the model on a message as soon as the worker takes it from the queue, so it
+        runs while the message is stored and its conversation looked up. A reading nobody
+        asks for (the turn waits, or the text changed) is simply dropped."""
+        future = self._predict([text])
+        future.add_done_callback(_retrieve)
+        return Ahead(text, future)
 
     async def judge(self, text: str, *, previous_language: str | None = None) -> Judged:
         return (await self.judge_many([text], previous_language=previous_language))[0]
@@ -82,7 +109,7 @@ class Analyzer:
         self, texts: Sequence[str], *, previous_language: str | None = None
     ) -> list[Judged]:
         """The model runs in a thread (one batch for all texts) while Rasa parses them."""
-        learned_task = asyncio.create_task(asyncio.to_thread(self._model.predict, list(texts)))
+        learned_task = self._predict(texts)
         try:
             intents = await asyncio.gather(*(self._intent(t) for t in texts))
         finally:
@@ -92,10 +119,14 @@ class Analyzer:
             for text, intent, probs in zip(texts, intents, learned, strict=True)
         ]
 
-    async def read(self, text: str, *, previous_language: str | None = None) -> Reading:
+    async def read(
+        self, text: str, *, previous_language: str | None = None, ahead: Ahead | None = None
+    ) -> Reading:
         """Everything but the intent, without asking Rasa: the worker gets the intent from
-        the pass in which Rasa answers, so each message is read by Rasa once."""
-        [probs] = await asyncio.to_thread(self._model.predict, [text])
+        the pass in which Rasa answers, so each message is read by Rasa once. `ahead`: the
+        model's reading started earlier, used when it is of this very text."""
+        pending = ahead.probs if ahead is not None and ahead.text == text else self._predict([text])
+        [probs] = await pending
         provisional = self._combine(text, None, probs, previous_language)
         return Reading(text, previous_language, probs, provisional)
 
@@ -109,7 +140,7 @@ class Analyzer:
         self,
         text: str,
         intent: Intent | None,
-        probs: dict[str, dict[str, float]],
+        probs: Probabilities,
         previous_language: str | None,
     ) -> Judged:
         language = detect_language(text, previous=previous_language).value
@@ -172,3 +203,10 @@ def _is_fallback(intent: Intent, faq_min: float) -> bool:
     if intent.name == "nlu_fallback":
         return True
     return intent.name.startswith("faq/") and intent.confidence < faq_min
+
+
+def _retrieve(future: asyncio.Future[list[Probabilities]]) -> None:
+    # An unused reading that failed must not be reported as a never-retrieved exception; the
+    # turn that needs a reading computes its own.
+    if not future.cancelled():
+        future.exception()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from agent import redis_keys
+from agent.dialogue.rasa_client import RasaClient
 from agent.inbox.queue import EntryKind
 from agent.pipeline.order import ReorderPolicy
 from agent.pipeline.worker import BatchResult, Worker
@@ -264,15 +266,38 @@ async def test_the_platforms_outside_window_error_is_recorded_not_retried(harnes
     assert await harness.sent_texts() == []
 
 
-async def test_bot_replies_go_out_as_responses_and_the_customer_sees_activity(
+async def test_a_quick_answer_goes_out_as_a_response_without_a_typing_indicator(
     harness: Harness,
 ) -> None:
     await harness.deliver(message_event("m_1", "hi"))
     await harness.worker.run_once()
     [sent] = (await harness.fake.get("/_fake/sent")).json()
     assert sent["messaging_type"] == "RESPONSE" and "tag" not in sent
+    assert (await harness.fake.get("/_fake/sender_actions")).json() == []
+
+
+async def test_a_slow_answer_is_preceded_by_seen_and_typing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = RasaClient.converse_and_read
+
+    async def slowly(self: RasaClient, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.3)
+        return await answer(self, **kwargs)
+
+    monkeypatch.setattr(RasaClient, "converse_and_read", slowly)
+    harness.worker = Worker(
+        redis=harness.runtime.redis,
+        queue=harness.runtime.queue,
+        deps=replace(harness.worker.deps, activity_after_s=0.1),
+        block_ms=50,
+        name="w1",
+    )
+    await harness.deliver(message_event("m_1", "hi"))
+    await harness.worker.run_once()
     actions = (await harness.fake.get("/_fake/sender_actions")).json()
     assert [a["sender_action"] for a in actions] == ["mark_seen", "typing_on"]
+    assert len(await harness.sent_texts()) == 1
 
 
 async def test_a_quick_reply_payload_written_as_an_intent_reaches_rasa_as_is(
