@@ -9,6 +9,9 @@
   count less than the hand-labelled DMs.
 - `data/reported_problems.yml`: customers reporting serious problems; negative, urgency by the
   rules (high where no rule fires: every one of them needs a person soon).
+- `data/extra_dms.jsonl`: 240 more DMs written for training only (never split or evaluated),
+  most of them positive: praise mixed with a question, thanks, slang, as well as sarcasm
+  that reads positive and is not. The labelled DMs have few positive messages.
 - `data/general_sentiment.tsv`: 6,000 human-rated English snippets (reviews and editorials,
   Hutto & Gilbert 2014), for the sentiment head only, so ordinary English feeling is learned
   without drowning the DMs: together they weigh half as much as all the examples above. In a
@@ -33,6 +36,7 @@ LABELLED_DMS = Path(__file__).with_name("data") / "labelled_dms.jsonl"
 # Scored only in aggregate (scripts/evaluate_signals.py --set sealed); never read for training.
 SEALED_DMS = Path(__file__).with_name("data") / "sealed_dms.jsonl"
 NLU_DATA = REPO_ROOT / "nlu_data"
+EXTRA_DMS = Path(__file__).with_name("data") / "extra_dms.jsonl"
 REPORTED_PROBLEMS = Path(__file__).with_name("data") / "reported_problems.yml"
 GENERAL_SENTIMENT = Path(__file__).with_name("data") / "general_sentiment.tsv"
 WEAK_WEIGHT = 0.3
@@ -118,8 +122,12 @@ def rated_label(mean: float) -> str:
 
 def training_examples(rules_path: Path = DEFAULT_RULES) -> list[Example]:
     rules = load_rules(rules_path)
+    extra = [
+        json.loads(line) for line in EXTRA_DMS.read_text(encoding="utf-8").splitlines() if line
+    ]
     labelled = [
-        Example(row["text"], row["sentiment"], row["urgency"], 1.0) for row in labelled_dms("train")
+        Example(row["text"], row["sentiment"], row["urgency"], 1.0)
+        for row in labelled_dms("train") + extra
     ]
     # A few short messages ("hi", "thank you!") were written into the sealed set as well as
     # into the train half or the NLU examples; they are left out here so that no evaluated
