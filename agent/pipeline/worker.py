@@ -80,6 +80,9 @@ class Worker:
         self._stopping = asyncio.Event()
         self._backoff_s = 0.0
         self._retry_after_s = 0.0
+        # Readings started for the last batch, by stream entry: an entry that waited (or failed)
+        # is read again on the next pass and keeps its reading instead of a second model run.
+        self._ahead: dict[str, Ahead] = {}
 
     @property
     def deps(self) -> TurnDeps:
@@ -120,7 +123,7 @@ class Worker:
         """Read a batch (own pending entries first, then new ones) and work through it."""
         await self._queue.claim_abandoned(self.name, idle_ms=self._claim_idle_ms, count=self._batch)
         items = await self._queue.read(self.name, count=self._batch, block_ms=self._block_ms)
-        ahead = self._read_ahead(items)
+        ahead = self._ahead = self._read_ahead(items)
         try:
             items = await self.store(items)
         except DatabaseUnavailable as exc:
@@ -182,12 +185,16 @@ class Worker:
 
     def _read_ahead(self, items: list[QueuedMessage]) -> dict[str, Ahead]:
         """Start the signal model on each new text at once, by stream entry: it reads while the
-        batch is written to SQL and each conversation is looked up."""
+        batch is written to SQL and each conversation is looked up. Entries read before keep
+        the reading they have."""
         analyzer = self._deps.analyzer
         if analyzer is None:
             return {}
         out: dict[str, Ahead] = {}
         for item in items:
+            if item.entry_id in self._ahead:
+                out[item.entry_id] = self._ahead[item.entry_id]
+                continue
             if item.kind is not EntryKind.EVENT:
                 continue
             try:

@@ -422,3 +422,27 @@ async def test_an_unreadable_stream_entry_is_kept_for_inspection_and_never_block
         [bad] = (await session.execute(select(SkippedWebhookItem))).scalars()
     assert bad.kind == "bad_entry" and "{not json" in bad.raw
     assert await harness.runtime.queue.pending_count() == 0
+
+
+async def test_a_waiting_message_is_read_by_the_signal_model_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analyzer = harness.worker.deps.analyzer
+    assert analyzer is not None
+    model = analyzer._model
+    original = model.predict
+    texts: list[list[str]] = []
+
+    def counting(batch: list[str]) -> Any:
+        texts.append(list(batch))
+        return original(batch)
+
+    monkeypatch.setattr(model, "predict", counting)
+    event = message_event("m_late", "where is my order?")
+    event["timestamp"] -= 60_000  # written a minute before it came: part of a redelivered backlog
+    await harness.deliver(event)
+    assert await harness.worker.run_once() is BatchResult.WAITING
+    assert await harness.worker.run_once() is BatchResult.WAITING
+    await asyncio.sleep(0.3)  # a reading started in the background would be recorded by now
+    assert texts == [["where is my order?"]]
+    assert await harness.sent_texts() == []
