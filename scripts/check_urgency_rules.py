@@ -12,14 +12,18 @@ critical pages a person for nothing, so both are watched.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.signals.data import CHITCHAT_INTENTS, labelled_dms, nlu_examples
+from agent.signals.data import (
+    CHITCHAT_INTENTS,
+    DEV_URGENCY,
+    labelled_dms,
+    nlu_examples,
+    read_jsonl,
+)
 from agent.signals.rules import DEFAULT_RULES, UrgencyRule, load_rules, match_rules
 
-DEV_SET = Path(__file__).resolve().parents[1] / "agent" / "signals" / "data" / "dev_urgency.jsonl"
 URGENT_LEVELS = ("critical", "high")
 
 
@@ -46,10 +50,7 @@ def bucket(level: str) -> str:
 
 def judge_dev(rules: tuple[UrgencyRule, ...], path: Path) -> list[Verdict]:
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for row in read_jsonl(path):
         level, _, matched = rule_level(row["text"], rules, row["language"])
         out.append(Verdict(row["text"], bucket(row["urgency"]), level, row["reason"], matched))
     return out
@@ -96,7 +97,7 @@ def report_false_criticals(rules: tuple[UrgencyRule, ...]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES)
-    parser.add_argument("--dev", type=Path, default=DEV_SET)
+    parser.add_argument("--dev", type=Path, default=DEV_URGENCY)
     args = parser.parse_args()
     rules = load_rules(args.rules)
     report_dev(judge_dev(rules, args.dev))

@@ -28,7 +28,7 @@ from agent.dialogue.rasa_client import RasaClient
 from agent.escalation.policy import decide
 from agent.settings import DEFAULT_FAQ_MIN_CONFIDENCE
 from agent.signals.analyzer import Analyzer, Judged
-from agent.signals.data import SEALED_DMS, labelled_dms
+from agent.signals.data import SEALED_DMS, labelled_dms, read_jsonl
 from agent.signals.loader import cached_model
 from agent.signals.rules import load_rules
 from scripts.evaluate_nlu import ClassScore
@@ -165,11 +165,7 @@ def main() -> None:
     parser.add_argument("--set", choices=("test", "sealed"), default="test")
     args = parser.parse_args()
     sealed = args.set == "sealed"
-    rows = (
-        [json.loads(line) for line in SEALED_DMS.read_text().splitlines() if line]
-        if sealed
-        else labelled_dms("test")
-    )
+    rows = read_jsonl(SEALED_DMS) if sealed else labelled_dms("test")
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack.ephemeral(Path(tmp))
         try:

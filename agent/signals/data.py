@@ -37,6 +37,8 @@ LABELLED_DMS = Path(__file__).with_name("data") / "labelled_dms.jsonl"
 SEALED_DMS = Path(__file__).with_name("data") / "sealed_dms.jsonl"
 NLU_DATA = REPO_ROOT / "nlu_data"
 EXTRA_DMS = Path(__file__).with_name("data") / "extra_dms.jsonl"
+# The urgency rules' own development set (scripts/check_urgency_rules.py); never trained on.
+DEV_URGENCY = Path(__file__).with_name("data") / "dev_urgency.jsonl"
 REPORTED_PROBLEMS = Path(__file__).with_name("data") / "reported_problems.yml"
 GENERAL_SENTIMENT = Path(__file__).with_name("data") / "general_sentiment.tsv"
 WEAK_WEIGHT = 0.3
@@ -56,9 +58,13 @@ class Example:
     weight: float
 
 
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One object per non-empty line, as every DM set in `data/` is kept."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
 def labelled_dms(split: str, path: Path = LABELLED_DMS) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return [row for row in rows if row["split"] == split]
+    return [row for row in read_jsonl(path) if row["split"] == split]
 
 
 def nlu_examples(directory: Path = NLU_DATA) -> Iterator[tuple[str, str]]:
@@ -122,12 +128,9 @@ def rated_label(mean: float) -> str:
 
 def training_examples(rules_path: Path = DEFAULT_RULES) -> list[Example]:
     rules = load_rules(rules_path)
-    extra = [
-        json.loads(line) for line in EXTRA_DMS.read_text(encoding="utf-8").splitlines() if line
-    ]
     labelled = [
         Example(row["text"], row["sentiment"], row["urgency"], 1.0)
-        for row in labelled_dms("train") + extra
+        for row in labelled_dms("train") + read_jsonl(EXTRA_DMS)
     ]
     # A few short messages ("hi", "thank you!") were written into the sealed set as well as
     # into the train half or the NLU examples; they are left out here so that no evaluated
@@ -143,9 +146,5 @@ def training_examples(rules_path: Path = DEFAULT_RULES) -> list[Example]:
 
 def held_out_texts() -> frozenset[str]:
     """The texts of the test half and the sealed set: only ever compared, never learned from."""
-    sealed = [
-        json.loads(line)["text"]
-        for line in SEALED_DMS.read_text(encoding="utf-8").splitlines()
-        if line
-    ]
-    return frozenset([row["text"] for row in labelled_dms("test")] + sealed)
+    rows = labelled_dms("test") + read_jsonl(SEALED_DMS)
+    return frozenset(row["text"] for row in rows)

@@ -1,16 +1,15 @@
 """The brand's urgency rules (agent/signals/urgency_rules.yml) and their matcher."""
 
-import json
 from pathlib import Path
 
 import pytest
 
 from agent.errors import ConfigError
+from agent.signals.data import DEV_URGENCY, read_jsonl
 from agent.signals.rules import load_rules, match_rules
 from agent.signals.types import UrgencyLevel
 
 RULES = load_rules()
-DEV_SET = Path(__file__).resolve().parents[2] / "agent" / "signals" / "data" / "dev_urgency.jsonl"
 
 
 def top(text: str, language: str = "en") -> tuple[str | None, UrgencyLevel | None]:
@@ -115,7 +114,7 @@ def test_the_development_set_criticals_are_caught_and_look_alikes_are_not() -> N
     """Every critical message in the hand-written development set must reach a person now, and
     none of its look-alikes (questions about safety, slang praise, jobs mentioned in passing)
     may page anyone."""
-    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line]
+    rows = read_jsonl(DEV_URGENCY)
     missed, false_alarms = [], []
     for row in rows:
         reason, level = top(row["text"], row["language"])
