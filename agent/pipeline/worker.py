@@ -45,6 +45,10 @@ class ItemResult(StrEnum):
 class BatchResult(StrEnum):
     DONE = "done"
     WAITING = "waiting"
+    # Some messages wait for their backlog, and deliveries no worker has read are queued: read
+    # on at once. A pause here would only make the backlog take longer to read, and a late
+    # message's hold has a limit (ReorderPolicy.max_hold_s).
+    WAITING_FOR_BACKLOG = "waiting_for_backlog"
     DEPENDENCY_DOWN = "dependency_down"
 
 
@@ -151,7 +155,7 @@ class Worker:
             return BatchResult.DEPENDENCY_DOWN
         self._backoff_s = 0.0
         if ItemResult.WAITING in results:
-            return BatchResult.WAITING
+            return BatchResult.WAITING_FOR_BACKLOG if backlog else BatchResult.WAITING
         return BatchResult.DONE
 
     async def store(self, items: list[QueuedMessage]) -> list[QueuedMessage]:

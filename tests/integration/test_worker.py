@@ -446,3 +446,48 @@ async def test_a_waiting_message_is_read_by_the_signal_model_once(
     await asyncio.sleep(0.3)  # a reading started in the background would be recorded by now
     assert texts == [["where is my order?"]]
     assert await harness.sent_texts() == []
+
+
+async def test_while_deliveries_are_queued_the_worker_reads_on_without_pausing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A redelivered backlog: late messages wait for their customer's earlier ones, which may
+    still be unread. Pausing between batches would only make the backlog slower to read, and a
+    late message's hold has a limit: past it, the message is answered out of order."""
+    harness.without_signals()
+    harness.worker = Worker(
+        redis=harness.runtime.redis,
+        queue=harness.runtime.queue,
+        deps=harness.worker.deps,
+        batch=2,
+        block_ms=50,
+        name="w1",
+    )
+    events = []
+    for n in range(7):
+        event = message_event(f"m_{n}", f"message {n}")
+        event["timestamp"] += (n - 60) * 1000  # written a minute ago, a second apart
+        events.append(event)
+    await harness.deliver(*reversed(events))  # the latest first, as a backlog may come
+
+    queue = harness.runtime.queue
+    pauses_while_queued: list[float] = []
+    sleep = harness.worker._sleep
+
+    async def recording(seconds: float) -> None:
+        if await queue.has_unread():
+            pauses_while_queued.append(seconds)
+        await sleep(seconds)
+
+    monkeypatch.setattr(harness.worker, "_sleep", recording)
+    assert await harness.worker.run_once() is BatchResult.WAITING_FOR_BACKLOG
+    running = asyncio.create_task(harness.worker.run())
+    try:
+        async with asyncio.timeout(30):
+            while len(await harness.sent_texts()) < 7:
+                await asyncio.sleep(0.1)
+    finally:
+        harness.worker.stop()
+        await running
+    assert pauses_while_queued == []
+    assert await harness.sent_texts() == [f"echo: message {n}" for n in range(7)]
