@@ -9,9 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SIGNALS_MODEL_DIR = REPO_ROOT / "models" / "signals"
-# Chosen on the FAQ development set (scripts/check_faq_dev.py): from 0.5 to 0.6, a few more
-# FAQ questions get the honest "not sure" reply and half as many unrelated questions get an FAQ.
-DEFAULT_FAQ_MIN_CONFIDENCE = 0.6
+DEFAULT_FAQ_MIN_CONFIDENCE = 0.5
 
 
 class Account(BaseModel):

@@ -88,18 +88,13 @@ def predicted_intent(judged: Judged) -> str:
     return intent.name
 
 
-async def judge_all(
-    rasa_url: str,
-    token: str,
-    texts: list[str],
-    faq_min_confidence: float = DEFAULT_FAQ_MIN_CONFIDENCE,
-) -> list[Judged]:
+async def judge_all(rasa_url: str, token: str, texts: list[str]) -> list[Judged]:
     async with httpx.AsyncClient(timeout=30) as http:
         analyzer = Analyzer(
             model=cached_model(),
             rules=load_rules(),
             intents=RasaClient(http, base_url=rasa_url, token=token),
-            faq_min_confidence=faq_min_confidence,
+            faq_min_confidence=DEFAULT_FAQ_MIN_CONFIDENCE,
         )
         return [await analyzer.judge(text) for text in texts]
 

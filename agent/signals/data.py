@@ -39,8 +39,6 @@ NLU_DATA = REPO_ROOT / "nlu_data"
 EXTRA_DMS = Path(__file__).with_name("data") / "extra_dms.jsonl"
 # The urgency rules' own development set (scripts/check_urgency_rules.py); never trained on.
 DEV_URGENCY = Path(__file__).with_name("data") / "dev_urgency.jsonl"
-# FAQ questions and out-of-scope messages for tuning Rasa's training data: never trained on.
-DEV_FAQ = Path(__file__).with_name("data") / "dev_faq.jsonl"
 REPORTED_PROBLEMS = Path(__file__).with_name("data") / "reported_problems.yml"
 GENERAL_SENTIMENT = Path(__file__).with_name("data") / "general_sentiment.tsv"
 WEAK_WEIGHT = 0.3
@@ -138,11 +136,11 @@ def training_examples(rules_path: Path = DEFAULT_RULES) -> list[Example]:
     # into the train half or the NLU examples; they are left out here so that no evaluated
     # text is ever trained on.
     held_out = held_out_texts()
-    # The train half's FAQ questions and out-of-scope DMs are Rasa examples too: their own
-    # labels win over the weak ones.
-    skip = held_out | {" ".join(e.text.split()) for e in labelled}
-    weak = [e for e in weak_examples(rules) if e.text not in skip]
-    own = [e for e in labelled + weak + reported_problems(rules) if e.text not in held_out]
+    own = [
+        e
+        for e in labelled + weak_examples(rules) + reported_problems(rules)
+        if e.text not in held_out
+    ]
     return own + general_sentiment(GENERAL_SHARE * sum(e.weight for e in own))
 
 

@@ -7,13 +7,9 @@ import numpy as np
 import pytest
 
 from agent.signals.data import (
-    DEV_FAQ,
     general_sentiment,
     held_out_texts,
-    labelled_dms,
-    nlu_examples,
     rated_label,
-    read_jsonl,
     training_examples,
 )
 from agent.signals.model import SignalModel
@@ -85,23 +81,3 @@ def test_a_head_learns_only_from_rows_labelled_for_it() -> None:
     [probs] = model.predict(["message number 3 good"])
     assert set(probs) == {"sentiment", "urgency"}
     assert sum(probs["urgency"].values()) == pytest.approx(1.0)
-
-
-def test_train_half_dms_taught_to_rasa_keep_their_own_labels_only() -> None:
-    train = {" ".join(r["text"].split()) for r in labelled_dms("train")}
-    taught = {text for _, text in nlu_examples() if text in train}
-    assert len(taught) > 90
-    examples = [e for e in training_examples() if e.text in taught]
-    # Weight 1.0 is a labelled DM's; the weak label of the same text (0.3) is not added.
-    assert examples and all(e.weight == 1.0 for e in examples)
-
-
-def test_rasa_is_never_taught_an_evaluated_or_development_text() -> None:
-    # Case is ignored: Rasa's features are.
-    taught = {text.casefold() for _, text in nlu_examples()}
-    development = {row["text"].casefold() for row in read_jsonl(DEV_FAQ)}
-    assert len(development) > 300
-    # Counts only: the sealed texts are never shown, even by a failing test.
-    evaluated = len(taught & {text.casefold() for text in held_out_texts()})
-    tuned_on = len(taught & development)
-    assert (evaluated, tuned_on) == (0, 0)
