@@ -207,7 +207,16 @@ function conversationId() {
   return match ? Number(match[1]) : null;
 }
 
-async function render() {
+// Renders run one at a time, in order: a live update that fetched the page before an action
+// must not land after the action's own render and show the page as it was before the action.
+let rendering = Promise.resolve();
+function render() {
+  const next = rendering.then(renderNow, renderNow);
+  rendering = next.catch(() => {});
+  return next;
+}
+
+async function renderNow() {
   // A live update must not take the cursor away from someone typing.
   const active = document.activeElement;
   const focused = active && active.dataset ? active.dataset.testid : null;
