@@ -82,11 +82,15 @@ class OrderDetailsClassifier(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = rule_intent(message.get(TEXT) or "")
-            if intent is None:
-                continue
-            chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            learned = message.get(INTENT_RANKING_KEY) or []
-            ranking = [chosen, *(r for r in learned if r.get(INTENT_NAME_KEY) != intent)]
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            if intent is not None:
+                choose_intent(message, intent, 1.0)
         return messages
+
+
+def choose_intent(message: Message, intent: str, confidence: float) -> None:
+    """Gives `message` the intent `intent`, the learned ranking kept after it."""
+    chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: confidence}
+    learned = message.get(INTENT_RANKING_KEY) or []
+    ranking = [chosen, *(r for r in learned if r.get(INTENT_NAME_KEY) != intent)]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -15,7 +15,7 @@ action_tests=$(cd actions/tests && for f in *.py; do printf -- '-m %s ' "${f%.py
 # shellcheck disable=SC2086  # one word per module
 MYPYPATH=actions/tests "$APP_VENV/bin/mypy" --python-executable "$RASA_VENV/bin/python" \
   --python-version 3.10 -p actions -m rasa_addons.order_details -m rasa_addons.model_swap \
-  -m rasa_addons.evaluate_model $action_tests
+  -m rasa_addons.evaluate_model -m rasa_addons.unknown_words $action_tests
 say "rasa data validate"
 TF_CPP_MIN_LOG_LEVEL=2 "$RASA_VENV/bin/rasa" data validate --config config.yml --domain domain.yml \
   --data nlu_data --fail-on-warnings --quiet

@@ -15,7 +15,9 @@ else
   echo "$signal_fingerprint" > models/signals/.fingerprint
 fi
 
-inputs=(config.yml domain.yml requirements/rasa-constraints.txt $(find nlu_data -name '*.yml' | sort))
+# The custom pipeline components' code is part of the model: they train or read with it.
+inputs=(config.yml domain.yml requirements/rasa-constraints.txt rasa_addons/order_details.py
+  rasa_addons/unknown_words.py actions/reading.py $(find nlu_data -name '*.yml' | sort))
 fingerprint="$(hash_files "${inputs[@]}")"
 if [ -f models/current.tar.gz ] && [ "$(cat models/.fingerprint 2>/dev/null)" = "$fingerprint" ]; then
   say "Rasa model is up to date (models/current.tar.gz)"

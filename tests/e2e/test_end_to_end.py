@@ -36,7 +36,9 @@ def test_a_faq_gets_the_right_answer_in_the_customers_language(
     assert customer.wait_replies(1) == [responses.first(response, language)]
 
 
-@pytest.mark.parametrize("text", ["asdfgh qwerty zxcv", "lorem ipsum dolor sit amet"])
+@pytest.mark.parametrize(
+    "text", ["asdfgh qwerty zxcv", "lorem ipsum dolor sit amet", "zzzzzz xxxxxx", "hjkl hjkl"]
+)
 def test_gibberish_gets_an_honest_not_sure_reply_not_a_guess(
     customer: Customer, responses: BrandReplies, text: str
 ) -> None:
