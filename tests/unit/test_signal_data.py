@@ -9,6 +9,7 @@ import pytest
 from agent.signals.data import (
     general_sentiment,
     held_out_texts,
+    nlu_examples,
     rated_label,
     training_examples,
 )
@@ -81,3 +82,12 @@ def test_a_head_learns_only_from_rows_labelled_for_it() -> None:
     [probs] = model.predict(["message number 3 good"])
     assert set(probs) == {"sentiment", "urgency"}
     assert sum(probs["urgency"].values()) == pytest.approx(1.0)
+
+
+def test_rasa_is_never_taught_a_text_of_the_test_half_or_the_sealed_set() -> None:
+    # The intent figures of both sets are Rasa's readings. Case is ignored: Rasa's features are.
+    taught = {text.casefold() for _, text in nlu_examples()}
+    assert len(taught) > 1000
+    # A count only: the sealed texts are never shown, even by a failing test.
+    leaked = len(taught & {text.casefold() for text in held_out_texts()})
+    assert leaked == 0, f"{leaked} texts of the test half or the sealed set are Rasa examples"
