@@ -89,7 +89,7 @@ def test_the_most_urgent_hit_comes_first_with_its_explanation_and_words() -> Non
     assert [h.reason for h in hits][:1] == ["child_ingestion"]
     assert {h.reason for h in hits} >= {"child_ingestion", "damaged_goods"}
     assert "swallowed" in hits[0].matched
-    assert hits[0].explanation == "a child or pet may have swallowed a product"
+    assert hits[0].explanation == "a child, pet or vulnerable adult may have swallowed a product"
 
 
 def test_explanations_follow_the_customers_language() -> None:
