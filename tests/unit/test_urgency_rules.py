@@ -129,3 +129,64 @@ def test_the_development_set_criticals_are_caught_and_look_alikes_are_not() -> N
         + f"\n{len(false_alarms)} non-critical dev messages fired a critical rule:\n"
         + "\n".join(false_alarms)
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my acne is so much better since the serum",
+        "the sunscreen didn't sting at all, even in my eyes",
+        "my derm noticed my skin looks healthier, thank you",
+        "かゆみがすっかり引いて嬉しいです",
+        "目にしみないから朝ランでも使えます",
+        "友達にオススメして拡散中です！",
+        "my boyfriend has stolen my cleanser 😤",
+        "何度も塗り直しちゃうくらい好き",
+        "been hyping you up on my tiktok for weeks 🥰",
+        "the app crashed again, that's the third time today",
+        "漏れてた化粧水、すぐ交換していただきありがとうございました",
+    ],
+)
+def test_good_news_and_fans_do_not_fire(text: str) -> None:
+    assert top(text) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "level"),
+    [
+        # A guard removes only the words it covers; the report next to them still fires.
+        (
+            "the toner didn't sting at first but now my cheeks are burning",
+            "health_safety",
+            UrgencyLevel.CRITICAL,
+        ),
+        (
+            "my redness was calmer for a week, now my face is swollen",
+            "health_safety",
+            UrgencyLevel.CRITICAL,
+        ),
+        ("割れてたので交換してください", "damaged_goods", UrgencyLevel.HIGH),
+        ("化粧水を頼んだのに乳液が届きました", "missing_goods", UrgencyLevel.HIGH),
+        ("5,000円のはずが7,000円引き落とされてる", "wrong_charge", UrgencyLevel.HIGH),
+        ("cancelled it yesterday and it still shipped", "wrong_charge", UrgencyLevel.HIGH),
+        ("charged $64 but the total said $48", "wrong_charge", UrgencyLevel.HIGH),
+        ("先週から問い合わせしているのですが", "repeated_contact", UrgencyLevel.HIGH),
+    ],
+)
+def test_reports_next_to_good_news_or_in_new_wordings_still_fire(
+    text: str, reason: str, level: UrgencyLevel
+) -> None:
+    assert top(text) == (reason, level)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "まだかゆみが引きません",
+        "赤みが全然落ち着かない",
+        "肌荒れが治らないし増えてる",
+        "ニキビが減らずにできてる",
+    ],
+)
+def test_good_news_guards_do_not_swallow_the_bad_news(text: str) -> None:
+    assert top(text) == ("health_safety", UrgencyLevel.CRITICAL)
