@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 signal_inputs=(requirements/app-constraints.txt agent/signals/urgency_rules.yml
-  agent/signals/data/labelled_dms.jsonl agent/signals/data/extra_dms.jsonl agent/signals/data/general_sentiment.tsv $(find agent/signals nlu_data -name '*.py' -o -name '*.yml' | sort))
+  agent/signals/data/general_sentiment.tsv $(find agent/signals/data -name '*.jsonl' | sort) $(find agent/signals nlu_data -name '*.py' -o -name '*.yml' | sort))
 signal_fingerprint="$(hash_files "${signal_inputs[@]}")"
 if [ -f models/signals/signals.joblib ] && [ "$(cat models/signals/.fingerprint 2>/dev/null)" = "$signal_fingerprint" ]; then
   say "signal model is up to date (models/signals)"

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from agent.signals.data import (
+    dev_texts,
     general_sentiment,
     held_out_texts,
     nlu_examples,
@@ -91,3 +92,10 @@ def test_rasa_is_never_taught_a_text_of_the_test_half_or_the_sealed_set() -> Non
     # A count only: the sealed texts are never shown, even by a failing test.
     leaked = len(taught & {text.casefold() for text in held_out_texts()})
     assert leaked == 0, f"{leaked} texts of the test half or the sealed set are Rasa examples"
+
+
+def test_no_sentiment_development_message_is_trained_on() -> None:
+    dev = dev_texts()
+    assert len(dev) > 250
+    trained = {e.text for e in training_examples()}
+    assert not dev & trained
