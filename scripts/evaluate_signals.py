@@ -4,7 +4,9 @@
 
 `test` is the test half of agent/signals/data/labelled_dms.jsonl. `sealed` is
 agent/signals/data/sealed_dms.jsonl, written separately and only ever scored in aggregate: this
-script never prints its messages, so no rule is tuned on it.
+script never prints its messages, so no rule is tuned on it. `dev` is the escalation policy's
+development set (agent/signals/data/dev_escalation.jsonl): for it the script also lists every
+message escalated wrongly, with what each signal said, since that set is for tuning.
 
 Starts Rasa with models/current.tar.gz and judges every test DM as the analyze API does (first
 message of a new conversation). Prints per-class precision, recall and F1 and the confusion
@@ -28,8 +30,9 @@ from agent.dialogue.rasa_client import RasaClient
 from agent.escalation.policy import decide
 from agent.settings import DEFAULT_FAQ_MIN_CONFIDENCE
 from agent.signals.analyzer import Analyzer, Judged
-from agent.signals.data import SEALED_DMS, labelled_dms, read_jsonl
+from agent.signals.data import DEV_ESCALATION, SEALED_DMS, labelled_dms, read_jsonl
 from agent.signals.loader import cached_model
+from agent.signals.person_requests import load_person_requests
 from agent.signals.rules import load_rules
 from scripts.evaluate_nlu import ClassScore
 from scripts.stack import Stack
@@ -95,6 +98,7 @@ async def judge_all(rasa_url: str, token: str, texts: list[str]) -> list[Judged]
             rules=load_rules(),
             intents=RasaClient(http, base_url=rasa_url, token=token),
             faq_min_confidence=DEFAULT_FAQ_MIN_CONFIDENCE,
+            person_requests=load_person_requests(),
         )
         return [await analyzer.judge(text) for text in texts]
 
@@ -159,13 +163,34 @@ def report(
     return "\n\n".join(parts), figures
 
 
+def escalation_mistakes(rows: list[dict[str, Any]], judged: list[Judged]) -> str:
+    """Each wrongly escalated (or wrongly kept) message with the signals behind the decision."""
+    lines = ["escalation mistakes (gold: urgency/sentiment/intent -> predicted):"]
+    for row, j in zip(rows, judged, strict=True):
+        decision = decide(j.signals, fallback=j.fallback)
+        if decision.escalate == bool(row["escalate"]):
+            continue
+        s = j.signals
+        lines.append(
+            f"- [{'missed' if row['escalate'] else 'extra'}] {row['text']}\n"
+            f"  {row['urgency']}/{row['sentiment']}/{row['intent']} -> "
+            f"{s.urgency.level.value}/{s.sentiment.label.value}/{predicted_intent(j)}"
+            f" {list(decision.reason_keys)}"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
-    parser.add_argument("--set", choices=("test", "sealed"), default="test")
+    parser.add_argument("--set", choices=("test", "sealed", "dev"), default="test")
     args = parser.parse_args()
     sealed = args.set == "sealed"
-    rows = read_jsonl(SEALED_DMS) if sealed else labelled_dms("test")
+    rows = {
+        "test": lambda: labelled_dms("test"),
+        "sealed": lambda: read_jsonl(SEALED_DMS),
+        "dev": lambda: read_jsonl(DEV_ESCALATION),
+    }[args.set]()
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack.ephemeral(Path(tmp))
         try:
@@ -177,6 +202,8 @@ def main() -> None:
             stack.stop_all()
     text, figures = report(rows, judged, show_texts=not sealed)
     print(text)
+    if args.set == "dev":
+        print("\n" + escalation_mistakes(rows, judged))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

@@ -55,6 +55,9 @@ def decide(
     if intent in config.handoff_intents:
         keys.append(Reason.ASKED_FOR_PERSON)
         reasons.append("the customer asked for a person")
+    elif signals.asked_for_person:
+        keys.append(Reason.ASKED_FOR_PERSON)
+        reasons.append(f"the customer asked for a person (“{signals.asked_for_person}”)")
     if urgency.level is UrgencyLevel.CRITICAL:
         keys.append(Reason.CRITICAL)
         why = "; ".join(urgency.reasons) or "critical urgency"

@@ -1,6 +1,6 @@
 """Signals for a message: language (script + fastText), sentiment (learned model), urgency (rules
-first, the learned model where no rule fires, the intent for chit-chat), and the intent from
-Rasa."""
+first, the learned model where no rule fires, the intent for chit-chat), the intent from Rasa,
+and whether the customer asks for a person (brand-editable phrases, besides Rasa's intent)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Protocol
 from agent.signals.data import CHITCHAT_INTENTS
 from agent.signals.language import detect_language
 from agent.signals.model import SignalModel
+from agent.signals.person_requests import PersonRequests, asked_for_person
 from agent.signals.rules import UrgencyRule, match_rules
 from agent.signals.types import (
     Intent,
@@ -81,9 +82,11 @@ class Analyzer:
         rules: tuple[UrgencyRule, ...],
         intents: IntentSource | None,
         faq_min_confidence: float,
+        person_requests: PersonRequests | None = None,
     ) -> None:
         self._model = model
         self._rules = rules
+        self._person_requests = person_requests
         self._intents = intents
         self._faq_min = faq_min_confidence
         # The model has one thread of its own: messages are read in the order they come, each
@@ -145,9 +148,14 @@ class Analyzer:
     ) -> Judged:
         language = detect_language(text, previous=previous_language).value
         sentiment = _sentiment(probs["sentiment"])
-        urgency = self._urgency(text, language, intent, probs["urgency"])
+        asked = (
+            asked_for_person(text, self._person_requests)
+            if self._person_requests is not None
+            else None
+        )
+        urgency = self._urgency(text, language, intent, probs["urgency"], asked=asked is not None)
         fallback = intent is None or _is_fallback(intent, self._faq_min)
-        return Judged(Signals(language, sentiment, urgency, intent), fallback)
+        return Judged(Signals(language, sentiment, urgency, intent, asked), fallback)
 
     def _urgency(
         self,
@@ -155,6 +163,8 @@ class Analyzer:
         language: str,
         intent: Intent | None,
         probs: dict[str, float],
+        *,
+        asked: bool = False,
     ) -> Urgency:
         expected = sum(_LEVEL_FLOOR[UrgencyLevel(k)] * p for k, p in probs.items()) / 0.75
         hits = match_rules(text, self._rules, language=language)
@@ -181,7 +191,9 @@ class Analyzer:
                     reason_keys=("model",),
                 )
         base = intent.name.split("/")[0] if intent else ""
-        if base in CHITCHAT_INTENTS:
+        if asked:  # a request for a person is never idle chatter, whatever Rasa read
+            level = UrgencyLevel.NORMAL
+        elif base in CHITCHAT_INTENTS:
             level = UrgencyLevel.LOW
         elif base in _NORMAL_INTENTS:
             level = UrgencyLevel.NORMAL

@@ -42,6 +42,9 @@ EXTRA_DMS = Path(__file__).with_name("data") / "extra_dms.jsonl"
 DEV_URGENCY = Path(__file__).with_name("data") / "dev_urgency.jsonl"
 # The sentiment head's development set (scripts/check_sentiment.py); never trained on.
 DEV_SENTIMENT = Path(__file__).with_name("data") / "dev_sentiment.jsonl"
+# The escalation policy's development set (scripts/evaluate_signals.py --set dev): whole DMs
+# labelled like the labelled set, most of them at the edge of a rule; never trained on.
+DEV_ESCALATION = Path(__file__).with_name("data") / "dev_escalation.jsonl"
 REPORTED_PROBLEMS = Path(__file__).with_name("data") / "reported_problems.yml"
 GENERAL_SENTIMENT = Path(__file__).with_name("data") / "general_sentiment.tsv"
 WEAK_WEIGHT = 0.3
@@ -152,5 +155,7 @@ def held_out_texts() -> frozenset[str]:
 
 
 def dev_texts() -> frozenset[str]:
-    """The sentiment head's development messages: tuned on, never learned from."""
-    return frozenset(row["text"] for row in read_jsonl(DEV_SENTIMENT))
+    """The sentiment head's and the escalation policy's development messages: tuned on, never
+    learned from."""
+    rows = read_jsonl(DEV_SENTIMENT) + read_jsonl(DEV_ESCALATION)
+    return frozenset(row["text"] for row in rows)

@@ -11,6 +11,7 @@ from agent.settings import SIGNALS_MODEL_DIR, Settings
 from agent.signals.analyzer import Analyzer, IntentSource
 from agent.signals.encoder import TransformersEncoder, packaged_minilm_path
 from agent.signals.model import SignalModel
+from agent.signals.person_requests import load_person_requests
 from agent.signals.rules import load_rules
 
 
@@ -35,6 +36,7 @@ def build_analyzer(settings: Settings, intents: IntentSource | None) -> Analyzer
         rules=load_rules(settings.urgency_rules_path),
         intents=intents,
         faq_min_confidence=settings.faq_min_confidence,
+        person_requests=load_person_requests(settings.person_requests_path),
     )
 
 

@@ -53,8 +53,8 @@ def load_rules(path: Path = DEFAULT_RULES) -> tuple[UrgencyRule, ...]:
                     reason=str(raw["reason"]),
                     level=level,
                     explain={lang: str(raw["explain"][lang]) for lang in _LANGUAGES},
-                    patterns=_compile(raw.get("patterns") or {}, where),
-                    ignore=_compile(raw.get("ignore") or {}, where),
+                    patterns=compile_patterns(raw.get("patterns") or {}, where),
+                    ignore=compile_patterns(raw.get("ignore") or {}, where),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -64,7 +64,9 @@ def load_rules(path: Path = DEFAULT_RULES) -> tuple[UrgencyRule, ...]:
     return tuple(rules)
 
 
-def _compile(raw: dict[str, list[str]], where: str) -> dict[str, tuple[re.Pattern[str], ...]]:
+def compile_patterns(
+    raw: dict[str, list[str]], where: str
+) -> dict[str, tuple[re.Pattern[str], ...]]:
     out: dict[str, tuple[re.Pattern[str], ...]] = {}
     for lang, patterns in raw.items():
         try:

@@ -58,6 +58,9 @@ class Signals:
     sentiment: Sentiment
     urgency: Urgency
     intent: Intent | None = None
+    # The words with which the customer asked for a person (agent/signals/person_requests.yml),
+    # whatever the intent says; None when no request phrase matched.
+    asked_for_person: str | None = None
 
     def as_metadata(self) -> dict[str, Any]:
         """The form stored with the message and sent to Rasa as metadata."""
@@ -73,6 +76,8 @@ class Signals:
         }
         if self.intent is not None:
             data["intent"] = {"name": self.intent.name, "confidence": self.intent.confidence}
+        if self.asked_for_person is not None:
+            data["asked_for_person"] = self.asked_for_person
         return data
 
 

@@ -304,11 +304,11 @@ async def test_a_quick_reply_payload_written_as_an_intent_reaches_rasa_as_is(
     harness: Harness,
 ) -> None:
     await harness.deliver(
-        message_event("m_qr", "Talk to a person", quick_reply_payload="/human_handoff"),
+        message_event("m_qr", "Yes please", quick_reply_payload="/affirm"),
         message_event("m_qr2", "Red", quick_reply_payload="COLOR_RED"),
     )
     await harness.worker.run_once()
-    assert [call["message"] for call in harness.rasa_calls] == ["/human_handoff", "Red"]
+    assert [call["message"] for call in harness.rasa_calls] == ["/affirm", "Red"]
 
 
 def ig_event(mid: str, text: str, igsid: str = "5000000000000001") -> dict:

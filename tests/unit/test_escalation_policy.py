@@ -1,5 +1,7 @@
 """The escalation policy: pure decisions with their reasons."""
 
+from dataclasses import replace
+
 from agent.escalation.policy import PolicyConfig, Reason, decide
 from agent.signals.types import (
     Intent,
@@ -42,6 +44,19 @@ def test_asking_for_a_person_escalates() -> None:
     decision = decide(signals(intent="human_handoff"), fallback=False)
     assert decision.escalate and decision.reason_keys == (Reason.ASKED_FOR_PERSON,)
     assert not decision.critical
+
+
+def test_a_request_phrase_escalates_whatever_the_intent_with_the_words() -> None:
+    # Rasa read "stop with the robot answers and put a human on" as a question about the bot.
+    base = signals(intent="bot_challenge")
+    assert not decide(base, fallback=False).escalate
+    asked = replace(base, asked_for_person="put a human on")
+    decision = decide(asked, fallback=False)
+    assert decision.escalate and decision.reason_keys == (Reason.ASKED_FOR_PERSON,)
+    assert "put a human on" in decision.reasons[0]
+    # Said twice (the intent and the phrase), it is one reason.
+    both = replace(asked, intent=Intent("human_handoff", 0.9))
+    assert decide(both, fallback=False).reason_keys == (Reason.ASKED_FOR_PERSON,)
 
 
 def test_critical_escalates_at_once_with_the_rules_reasons() -> None:

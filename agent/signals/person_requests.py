@@ -1,0 +1,48 @@
+"""Brand-editable phrases that ask for a person (YAML): pure matching, no I/O beyond loading.
+
+They back up the NLU's `human_handoff` intent, which misses requests worded around the bot
+("stop with the robot answers and put a human on") or in few words ("agent pls")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from agent.errors import ConfigError
+from agent.signals.rules import compile_patterns, normalise
+
+DEFAULT_PERSON_REQUESTS = Path(__file__).with_name("person_requests.yml")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRequests:
+    patterns: tuple[re.Pattern[str], ...]
+    ignore: tuple[re.Pattern[str], ...]
+
+
+def load_person_requests(path: Path = DEFAULT_PERSON_REQUESTS) -> PersonRequests:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read person requests {path}: {exc}") from exc
+    try:
+        patterns = compile_patterns(data.get("patterns") or {}, path.name)
+        ignore = compile_patterns(data.get("ignore") or {}, path.name)
+    except (AttributeError, TypeError) as exc:
+        raise ConfigError(f"{path.name} is malformed: {exc!r}") from exc
+    flat = tuple(p for group in patterns.values() for p in group)
+    if not flat:
+        raise ConfigError(f"{path} defines no patterns")
+    return PersonRequests(flat, tuple(p for group in ignore.values() for p in group))
+
+
+def asked_for_person(text: str, requests: PersonRequests) -> str | None:
+    """The words with which `text` asks for a person, or None."""
+    candidate = normalise(text)
+    for pattern in requests.ignore:
+        candidate = pattern.sub(" ", candidate)
+    found = next((m for p in requests.patterns if (m := p.search(candidate))), None)
+    return found.group(0).strip() if found else None
