@@ -52,12 +52,10 @@ def decide(
     reasons: list[str] = []
     intent = signals.intent.name if signals.intent else ""
     urgency = signals.urgency
-    if intent in config.handoff_intents:
+    if intent in config.handoff_intents or signals.asked_for_person:
         keys.append(Reason.ASKED_FOR_PERSON)
-        reasons.append("the customer asked for a person")
-    elif signals.asked_for_person:
-        keys.append(Reason.ASKED_FOR_PERSON)
-        reasons.append(f"the customer asked for a person (“{signals.asked_for_person}”)")
+        words = f" (“{signals.asked_for_person}”)" if signals.asked_for_person else ""
+        reasons.append(f"the customer asked for a person{words}")
     if urgency.level is UrgencyLevel.CRITICAL:
         keys.append(Reason.CRITICAL)
         why = "; ".join(urgency.reasons) or "critical urgency"

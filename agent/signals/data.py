@@ -9,10 +9,12 @@
   count less than the hand-labelled DMs.
 - `data/reported_problems.yml`: customers reporting serious problems; negative, urgency by the
   rules (high where no rule fires: every one of them needs a person soon).
-- `data/extra_dms.jsonl`: 527 more DMs written for training only (never split or evaluated),
+- `data/extra_dms.jsonl`: 611 more DMs written for training only (never split or evaluated),
   most of them positive: praise mixed with a question, praise that only describes a result,
   thanks, slang, as well as sarcasm that reads positive and is not. The labelled DMs have few
-  positive messages.
+  positive messages. The last 84 are reports of money taken wrongly, damaged or missing goods
+  and unanswered contact, written once politely (neutral) and once curtly (negative): every
+  reported problem above is negative, and a calm report must not read as an upset one.
 - `data/general_sentiment.tsv`: 6,000 human-rated English snippets (reviews and editorials,
   Hutto & Gilbert 2014), for the sentiment head only, so ordinary English feeling is learned
   without drowning the DMs: together they weigh half as much as all the examples above. In a

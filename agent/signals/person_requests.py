@@ -1,7 +1,8 @@
 """Brand-editable phrases that ask for a person (YAML): pure matching, no I/O beyond loading.
 
 They back up the NLU's `human_handoff` intent, which misses requests worded around the bot
-("stop with the robot answers and put a human on") or in few words ("agent pls")."""
+("自動返信じゃなくて人に見てほしい") or around something else ("I want to talk to your
+supervisor about how I've been treated")."""
 
 from __future__ import annotations
 

@@ -176,3 +176,10 @@ def test_the_analyze_api_reads_a_message_with_the_trained_model(stack: Stack) ->
     ).json()
     assert [r["language"] for r in batch["results"]] == ["ja", "en"]
     assert batch["results"][0]["urgency"]["level"] == "low"
+    # Worded around the bot, a request for a person still reaches one, with the words quoted.
+    asked = httpx.post(
+        f"{stack.app_url}/api/v1/analyze",
+        json={"text": "自動返信じゃなくて人に見てほしい", "channel": "x"},
+    ).json()
+    assert asked["escalate"] is True and asked["urgency"]["level"] == "normal"
+    assert any("人に見てほしい" in reason for reason in asked["escalation_reasons"])

@@ -47,13 +47,14 @@ def test_asking_for_a_person_escalates() -> None:
 
 
 def test_a_request_phrase_escalates_whatever_the_intent_with_the_words() -> None:
-    # Rasa read "stop with the robot answers and put a human on" as a question about the bot.
+    # Rasa read "is there an actual human i can chat with? the bot keeps sending me the same
+    # link" as a question about the bot.
     base = signals(intent="bot_challenge")
     assert not decide(base, fallback=False).escalate
-    asked = replace(base, asked_for_person="put a human on")
+    asked = replace(base, asked_for_person="i can chat with")
     decision = decide(asked, fallback=False)
     assert decision.escalate and decision.reason_keys == (Reason.ASKED_FOR_PERSON,)
-    assert "put a human on" in decision.reasons[0]
+    assert "“i can chat with”" in decision.reasons[0]
     # Said twice (the intent and the phrase), it is one reason.
     both = replace(asked, intent=Intent("human_handoff", 0.9))
     assert decide(both, fallback=False).reason_keys == (Reason.ASKED_FOR_PERSON,)
