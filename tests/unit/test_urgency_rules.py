@@ -190,3 +190,35 @@ def test_reports_next_to_good_news_or_in_new_wordings_still_fire(
 )
 def test_good_news_guards_do_not_swallow_the_bad_news(text: str) -> None:
     assert top(text) == ("health_safety", UrgencyLevel.CRITICAL)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "reason"),
+    [
+        ("got my order but it's someone elses, different name on the slip", "en", "missing_goods"),
+        ("届いた荷物、知らない人の名前の明細でした", "ja", "missing_goods"),
+        ("sort this out by friday or im writing a google review", "en", "public_threat"),
+        ("the box says 3 sheet masks, there were 2 inside", "en", "missing_goods"),
+        ("tracking now says returned to sender and i was home all day", "en", "missing_goods"),
+        ("返品について聞いてから10日、なんの返事もありません", "ja", "repeated_contact"),
+        ("関税込みって書いてあったのに、配達の時に関税払わされました", "ja", "wrong_charge"),
+    ],
+)
+def test_mix_ups_and_reviews_are_high_not_critical(text: str, language: str, reason: str) -> None:
+    # Someone else's parcel is a delivery mix-up, not a taken-over account; a review is not the
+    # press.
+    assert top(text, language) == (reason, UrgencyLevel.HIGH)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi is anyone there?",
+        "how do i know if my order is still processing or shipped?",
+        "my tiktok followers keep asking where i got my serum lol so i sent them your link",
+        "does the free trial turn into a paid plan automatically?",
+        "3ヶ月プランから1ヶ月プランに変更できますか？",
+    ],
+)
+def test_greetings_questions_and_fans_stay_unflagged(text: str) -> None:
+    assert top(text) == (None, None)
