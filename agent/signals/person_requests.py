@@ -10,10 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from agent.errors import ConfigError
-from agent.signals.rules import compile_patterns, normalise
+from agent.signals.rules import compile_patterns, first_match, normalise, read_yaml
 
 DEFAULT_PERSON_REQUESTS = Path(__file__).with_name("person_requests.yml")
 
@@ -25,10 +23,7 @@ class PersonRequests:
 
 
 def load_person_requests(path: Path = DEFAULT_PERSON_REQUESTS) -> PersonRequests:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read person requests {path}: {exc}") from exc
+    data = read_yaml(path, "person requests")
     try:
         patterns = compile_patterns(data.get("patterns") or {}, path.name)
         ignore = compile_patterns(data.get("ignore") or {}, path.name)
@@ -42,8 +37,5 @@ def load_person_requests(path: Path = DEFAULT_PERSON_REQUESTS) -> PersonRequests
 
 def asked_for_person(text: str, requests: PersonRequests) -> str | None:
     """The words with which `text` asks for a person, or None."""
-    candidate = normalise(text)
-    for pattern in requests.ignore:
-        candidate = pattern.sub(" ", candidate)
-    found = next((m for p in requests.patterns if (m := p.search(candidate))), None)
+    found = first_match(normalise(text), requests.patterns, requests.ignore)
     return found.group(0).strip() if found else None

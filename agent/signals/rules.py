@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -38,11 +40,16 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def load_rules(path: Path = DEFAULT_RULES) -> tuple[UrgencyRule, ...]:
+def read_yaml(path: Path, what: str) -> dict[str, Any]:
+    """A brand-edited YAML file; unreadable, it stops start-up with a clear error."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read urgency rules {path}: {exc}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
+
+
+def load_rules(path: Path = DEFAULT_RULES) -> tuple[UrgencyRule, ...]:
+    data = read_yaml(path, "urgency rules")
     rules = []
     for i, raw in enumerate(data.get("rules") or []):
         where = f"{path.name}: rule {i + 1}"
@@ -76,6 +83,16 @@ def compile_patterns(
     return out
 
 
+def first_match(
+    folded: str, patterns: Iterable[re.Pattern[str]], ignore: Iterable[re.Pattern[str]]
+) -> re.Match[str] | None:
+    """The first pattern that matches `folded` (already `normalise`d) once every `ignore`
+    pattern's words are taken out."""
+    for pattern in ignore:
+        folded = pattern.sub(" ", folded)
+    return next((m for p in patterns if (m := p.search(folded))), None)
+
+
 def match_rules(text: str, rules: tuple[UrgencyRule, ...], *, language: str) -> list[RuleHit]:
     """Every rule that fires on `text`, most urgent first.
 
@@ -85,16 +102,12 @@ def match_rules(text: str, rules: tuple[UrgencyRule, ...], *, language: str) -> 
     explain_in = language if language in _LANGUAGES else "en"
     hits: list[RuleHit] = []
     for rule in rules:
-        candidate = folded
-        for patterns in rule.ignore.values():
-            for pattern in patterns:
-                candidate = pattern.sub(" ", candidate)
-        for patterns in rule.patterns.values():
-            found = next((m for p in patterns if (m := p.search(candidate))), None)
-            if found:
-                hits.append(
-                    RuleHit(rule.reason, rule.level, rule.explain[explain_in], found.group(0))
-                )
-                break
+        found = first_match(
+            folded,
+            (p for group in rule.patterns.values() for p in group),
+            (p for group in rule.ignore.values() for p in group),
+        )
+        if found:
+            hits.append(RuleHit(rule.reason, rule.level, rule.explain[explain_in], found.group(0)))
     hits.sort(key=lambda hit: -hit.level.rank)
     return hits
