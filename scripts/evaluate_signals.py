@@ -1,12 +1,15 @@
 """Signals and escalation on labelled DMs the model never trained on, per class.
 
-    .venv-app/bin/python -m scripts.evaluate_signals [--set test|sealed] [--json results.json]
+    .venv-app/bin/python -m scripts.evaluate_signals [--set test|sealed|dev|intents] [--json F]
 
 `test` is the test half of agent/signals/data/labelled_dms.jsonl. `sealed` is
 agent/signals/data/sealed_dms.jsonl, written separately and only ever scored in aggregate: this
 script never prints its messages, so no rule is tuned on it. `dev` is the escalation policy's
 development set (agent/signals/data/dev_escalation.jsonl): for it the script also lists every
-message escalated wrongly, with what each signal said, since that set is for tuning.
+message escalated wrongly, with what each signal said, since that set is for tuning. `intents` is
+Rasa's development set (agent/signals/data/dev_intents.jsonl), labelled with intents only: for it
+the script prints the intent figures and lists every FAQ question answered wrongly and every
+other message answered with an FAQ.
 
 Starts Rasa with models/current.tar.gz and judges every test DM as the analyze API does (first
 message of a new conversation). Prints per-class precision, recall and F1 and the confusion
@@ -30,7 +33,7 @@ from agent.dialogue.rasa_client import RasaClient
 from agent.escalation.policy import decide
 from agent.settings import DEFAULT_FAQ_MIN_CONFIDENCE
 from agent.signals.analyzer import Analyzer, Judged
-from agent.signals.data import DEV_ESCALATION, SEALED_DMS, labelled_dms, read_jsonl
+from agent.signals.data import DEV_ESCALATION, DEV_INTENTS, SEALED_DMS, labelled_dms, read_jsonl
 from agent.signals.loader import cached_model
 from agent.signals.person_requests import load_person_requests
 from agent.signals.rules import load_rules
@@ -180,16 +183,43 @@ def escalation_mistakes(rows: list[dict[str, Any]], judged: list[Judged]) -> str
     return "\n".join(lines)
 
 
+def intent_report(rows: list[dict[str, Any]], judged: list[Judged]) -> str:
+    gold = [r["intent"] for r in rows]
+    predicted = [predicted_intent(j) for j in judged]
+    faq = [(g, p) for g, p in zip(gold, predicted, strict=True) if g.startswith("faq/")]
+    other = [p for g, p in zip(gold, predicted, strict=True) if not g.startswith("faq/")]
+    head = [
+        f"DMs: {len(rows)}; FAQ questions answered with the right FAQ: "
+        f"{sum(g == p for g, p in faq)}/{len(faq)}; other messages answered with an FAQ: "
+        f"{sum(p.startswith('faq/') for p in other)}/{len(other)}"
+    ]
+    return "\n\n".join([*head, table("intent", gold, predicted), intent_mistakes(rows, judged)])
+
+
+def intent_mistakes(rows: list[dict[str, Any]], judged: list[Judged]) -> str:
+    """FAQ questions not answered with their FAQ, and other messages answered with one."""
+    lines = ["intent mistakes (gold -> predicted, Rasa's confidence):"]
+    for row, j in zip(rows, judged, strict=True):
+        gold, predicted = row["intent"], predicted_intent(j)
+        if gold == predicted or not (gold.startswith("faq/") or predicted.startswith("faq/")):
+            continue
+        intent = j.signals.intent
+        confidence = f"{intent.name} {intent.confidence:.2f}" if intent else "none"
+        lines.append(f"- {gold} -> {predicted} ({confidence}): {row['text']}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
-    parser.add_argument("--set", choices=("test", "sealed", "dev"), default="test")
+    parser.add_argument("--set", choices=("test", "sealed", "dev", "intents"), default="test")
     args = parser.parse_args()
     sealed = args.set == "sealed"
     rows = {
         "test": lambda: labelled_dms("test"),
         "sealed": lambda: read_jsonl(SEALED_DMS),
         "dev": lambda: read_jsonl(DEV_ESCALATION),
+        "intents": lambda: read_jsonl(DEV_INTENTS),
     }[args.set]()
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack.ephemeral(Path(tmp))
@@ -200,6 +230,9 @@ def main() -> None:
             )
         finally:
             stack.stop_all()
+    if args.set == "intents":
+        print(intent_report(rows, judged))
+        return
     text, figures = report(rows, judged, show_texts=not sealed)
     print(text)
     if args.set == "dev":

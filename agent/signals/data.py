@@ -47,6 +47,9 @@ DEV_SENTIMENT = Path(__file__).with_name("data") / "dev_sentiment.jsonl"
 # The escalation policy's development set (scripts/evaluate_signals.py --set dev): whole DMs
 # labelled like the labelled set, most of them at the edge of a rule; never trained on.
 DEV_ESCALATION = Path(__file__).with_name("data") / "dev_escalation.jsonl"
+# Rasa's development set for intents (scripts/evaluate_signals.py --set intents): FAQ questions
+# of every key in both languages, and look-alikes that are not FAQ questions; never trained on.
+DEV_INTENTS = Path(__file__).with_name("data") / "dev_intents.jsonl"
 REPORTED_PROBLEMS = Path(__file__).with_name("data") / "reported_problems.yml"
 GENERAL_SENTIMENT = Path(__file__).with_name("data") / "general_sentiment.tsv"
 WEAK_WEIGHT = 0.3
@@ -144,9 +147,10 @@ def training_examples(rules_path: Path = DEFAULT_RULES) -> list[Example]:
     # into the train half or the NLU examples; they are left out here so that no evaluated
     # text, nor one the sentiment head is tuned on, is ever trained on.
     never = held_out_texts() | dev_texts()
-    own = [
-        e for e in labelled + weak_examples(rules) + reported_problems(rules) if e.text not in never
-    ]
+    # The train half is also among the NLU examples; there it keeps only its own labels.
+    labelled_texts = {e.text for e in labelled}
+    weak = [e for e in weak_examples(rules) if e.text not in labelled_texts]
+    own = [e for e in labelled + weak + reported_problems(rules) if e.text not in never]
     return own + general_sentiment(GENERAL_SHARE * sum(e.weight for e in own))
 
 
@@ -157,7 +161,7 @@ def held_out_texts() -> frozenset[str]:
 
 
 def dev_texts() -> frozenset[str]:
-    """The sentiment head's and the escalation policy's development messages: tuned on, never
-    learned from."""
-    rows = read_jsonl(DEV_SENTIMENT) + read_jsonl(DEV_ESCALATION)
+    """The development messages of the sentiment head, the escalation policy and Rasa's intents:
+    tuned on, never learned from."""
+    rows = read_jsonl(DEV_SENTIMENT) + read_jsonl(DEV_ESCALATION) + read_jsonl(DEV_INTENTS)
     return frozenset(row["text"] for row in rows)

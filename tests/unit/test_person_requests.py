@@ -1,10 +1,13 @@
 """Phrases that ask for a person: requests fire in both languages, look-alikes do not."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 from agent.errors import ConfigError
+from agent.nlg.responses import load_responses
+from agent.settings import REPO_ROOT
 from agent.signals.data import DEV_ESCALATION, nlu_examples, read_jsonl
 from agent.signals.person_requests import asked_for_person, load_person_requests
 
@@ -76,3 +79,15 @@ def test_a_file_without_patterns_or_with_a_bad_one_is_a_clear_error(tmp_path: Pa
     bad.write_text("patterns: {en: ['(unclosed']}\n")
     with pytest.raises(ConfigError, match="bad pattern"):
         load_person_requests(bad)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_words_the_complaint_reply_suggests_are_read_as_a_request(language: str) -> None:
+    """A complaint the policy keeps with the bot is told how to reach a person: the words it is
+    told to write must be read as a request, or the reply would be a false promise."""
+    reply = load_responses(REPO_ROOT / "domain.yml").render("utter_complaint", language)
+    assert reply is not None
+    suggested = re.findall(r"\"([^\"]+)\"|「([^」]+)」", reply)
+    assert suggested, reply
+    for words in ("".join(groups) for groups in suggested):
+        assert asked_for_person(words, REQUESTS), words
