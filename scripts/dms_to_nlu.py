@@ -3,17 +3,17 @@
     .venv-app/bin/python -m scripts.dms_to_nlu
 
 FAQ questions join their key's questions in `nlu_data/faq_*.yml`, written through the FAQ
-studio's own export so the files keep its layout (the studio shows them like any other
-question). Every other DM goes to `nlu_data/dms.yml`. Idempotent: a DM already there is not
-added twice. A text that is also a held-out or development message (of the labelled DMs or of
-the NLU held-out set) is never added.
+studio's own export so the files keep its layout. A studio whose database already holds these
+keys keeps its own questions: it reads the files only for keys it does not have. Every other DM
+goes to `nlu_data/dms.yml`, rewritten whole. Idempotent: an FAQ question already there is not
+added twice. A DM that is also a held-out or development message (of the labelled DMs or of the
+NLU held-out set) is left out.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from pathlib import Path
 
 from agent.faq.content import Question, question_language
 from agent.faq.files import FAQ_INTENT, export_files, parse_files
@@ -29,8 +29,8 @@ HEADER = (
 
 
 def train_dms() -> list[tuple[str, str]]:
-    """(intent, text) of the train half, minus any text also held out or used for development."""
-    # Case is ignored, as Rasa's features ignore it.
+    """(intent, text) of the train half, minus any text also held out or used for development
+    (case ignored, as Rasa's features ignore it)."""
     never = {text.casefold() for text in held_out_texts() | dev_texts()}
     never |= {example.text.casefold() for example in load_examples()}
     return [
@@ -49,9 +49,9 @@ def render_other(rows: list[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(root: Path = REPO_ROOT) -> None:
-    nlu_dir = root / "nlu_data"
-    domain_path = root / "domain.yml"
+def main() -> None:
+    nlu_dir = REPO_ROOT / "nlu_data"
+    domain_path = REPO_ROOT / "domain.yml"
     rows = train_dms()
     faq_rows = [(i, t) for i, t in rows if i.startswith(FAQ_INTENT)]
     other = [(i, t) for i, t in rows if not i.startswith(FAQ_INTENT)]
@@ -76,7 +76,7 @@ def main(root: Path = REPO_ROOT) -> None:
         for r in records
     ]
     for name, text in export_files(records, nlu_files, domain_text).items():
-        (root / name).write_text(text, encoding="utf-8")
+        (REPO_ROOT / name).write_text(text, encoding="utf-8")
     (nlu_dir / OTHER_FILE.name).write_text(render_other(other), encoding="utf-8")
     print(f"{sum(map(len, additions.values()))} FAQ questions added, {len(other)} other DMs")
 

@@ -183,17 +183,24 @@ def escalation_mistakes(rows: list[dict[str, Any]], judged: list[Judged]) -> str
     return "\n".join(lines)
 
 
-def intent_report(rows: list[dict[str, Any]], judged: list[Judged]) -> str:
+def intent_report(rows: list[dict[str, Any]], judged: list[Judged]) -> tuple[str, dict[str, float]]:
     gold = [r["intent"] for r in rows]
     predicted = [predicted_intent(j) for j in judged]
     faq = [(g, p) for g, p in zip(gold, predicted, strict=True) if g.startswith("faq/")]
     other = [p for g, p in zip(gold, predicted, strict=True) if not g.startswith("faq/")]
-    head = [
-        f"DMs: {len(rows)}; FAQ questions answered with the right FAQ: "
-        f"{sum(g == p for g, p in faq)}/{len(faq)}; other messages answered with an FAQ: "
-        f"{sum(p.startswith('faq/') for p in other)}/{len(other)}"
-    ]
-    return "\n\n".join([*head, table("intent", gold, predicted), intent_mistakes(rows, judged)])
+    right = sum(g == p for g, p in faq)
+    as_faq = sum(p.startswith("faq/") for p in other)
+    head = (
+        f"DMs: {len(rows)}; FAQ questions answered with the right FAQ: {right}/{len(faq)}; "
+        f"other messages answered with an FAQ: {as_faq}/{len(other)}"
+    )
+    figures = {
+        "faq_intent_accuracy": right / len(faq),
+        "other_answered_as_faq": as_faq / len(other),
+        "intent_accuracy": sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(rows),
+    }
+    text = "\n\n".join([head, table("intent", gold, predicted), intent_mistakes(rows, judged)])
+    return text, figures
 
 
 def intent_mistakes(rows: list[dict[str, Any]], judged: list[Judged]) -> str:
@@ -231,9 +238,9 @@ def main() -> None:
         finally:
             stack.stop_all()
     if args.set == "intents":
-        print(intent_report(rows, judged))
-        return
-    text, figures = report(rows, judged, show_texts=not sealed)
+        text, figures = intent_report(rows, judged)
+    else:
+        text, figures = report(rows, judged, show_texts=not sealed)
     print(text)
     if args.set == "dev":
         print("\n" + escalation_mistakes(rows, judged))
