@@ -50,16 +50,15 @@ def render_other(rows: list[tuple[str, str]]) -> str:
 
 
 def main() -> None:
-    nlu_dir = REPO_ROOT / "nlu_data"
     domain_path = REPO_ROOT / "domain.yml"
     rows = train_dms()
     faq_rows = [(i, t) for i, t in rows if i.startswith(FAQ_INTENT)]
     other = [(i, t) for i, t in rows if not i.startswith(FAQ_INTENT)]
 
-    nlu_files = {p.name: p.read_text(encoding="utf-8") for p in sorted(nlu_dir.glob("faq_*.yml"))}
+    nlu_files = {p.name: p.read_text(encoding="utf-8") for p in sorted(NLU_DATA.glob("faq_*.yml"))}
     domain_text = domain_path.read_text(encoding="utf-8")
     records = parse_files(nlu_files, domain_text)
-    known = {(intent, text) for intent, text in nlu_examples(nlu_dir)}
+    known = set(nlu_examples())
     additions: dict[str, list[Question]] = defaultdict(list)
     for intent, text in faq_rows:
         if (intent, text) not in known:
@@ -77,7 +76,7 @@ def main() -> None:
     ]
     for name, text in export_files(records, nlu_files, domain_text).items():
         (REPO_ROOT / name).write_text(text, encoding="utf-8")
-    (nlu_dir / OTHER_FILE.name).write_text(render_other(other), encoding="utf-8")
+    OTHER_FILE.write_text(render_other(other), encoding="utf-8")
     print(f"{sum(map(len, additions.values()))} FAQ questions added, {len(other)} other DMs")
 
 
