@@ -145,6 +145,14 @@ def test_the_development_set_criticals_are_caught_and_look_alikes_are_not() -> N
         "been hyping you up on my tiktok for weeks 🥰",
         "the app crashed again, that's the third time today",
         "漏れてた化粧水、すぐ交換していただきありがとうございました",
+        # A symptom that stopped or never came, and a message sent by mistake.
+        "haven't seen one pimple since march, this cleanser is it",
+        "his elbows stopped flaking after a week of the body butter",
+        "not a single sign of irritation after a week of retinol",
+        "このクリームにしてからかぶれなくなりました",
+        "ニキビができなくなったのが一番うれしい",
+        "ジェルが全然べたつかなくて好き",
+        "sorry wrong person, please ignore this",
     ],
 )
 def test_good_news_and_fans_do_not_fire(text: str) -> None:
@@ -171,6 +179,8 @@ def test_good_news_and_fans_do_not_fire(text: str) -> None:
         ("cancelled it yesterday and it still shipped", "wrong_charge", UrgencyLevel.HIGH),
         ("charged $64 but the total said $48", "wrong_charge", UrgencyLevel.HIGH),
         ("先週から問い合わせしているのですが", "repeated_contact", UrgencyLevel.HIGH),
+        ("ok, ignore me again. that's how it is", "repeated_contact", UrgencyLevel.HIGH),
+        ("届いたら箱が漏れたクリームでベタベタでした", "damaged_goods", UrgencyLevel.HIGH),
     ],
 )
 def test_reports_next_to_good_news_or_in_new_wordings_still_fire(
@@ -186,6 +196,9 @@ def test_reports_next_to_good_news_or_in_new_wordings_still_fire(
         "赤みが全然落ち着かない",
         "肌荒れが治らないし増えてる",
         "ニキビが減らずにできてる",
+        "my eyes won't stop burning",
+        "it won't stop itching since last night",
+        "ヒリヒリがなくならない",
     ],
 )
 def test_good_news_guards_do_not_swallow_the_bad_news(text: str) -> None:
