@@ -37,6 +37,9 @@ def top(text: str, language: str = "en") -> tuple[str | None, UrgencyLevel | Non
         ("ツユを名乗るSMSが来ました", "fraud"),
         ("Hi, I'm a reporter at a beauty magazine, can we get a comment?", "press"),
         ("雑誌の編集部の者です。取材のお願いです", "press"),
+        ("my password was reset this morning and it wasn't me", "account_takeover"),
+        ("my tongue went numb after the lip oil", "health_safety"),
+        ("唇がしびれて感覚がないです", "health_safety"),
     ],
 )
 def test_critical_reports_in_both_languages(text: str, reason: str) -> None:
@@ -78,6 +81,8 @@ def test_high_reports_in_both_languages(text: str, reason: str) -> None:
         "添加物とか入ってない？",
         "my friends keep asking what i use on my skin",
         "where is my order?",
+        "password reset link not working",
+        "the reset email never arrives, can you resend it?",
     ],
 )
 def test_look_alikes_do_not_fire(text: str) -> None:
@@ -199,6 +204,13 @@ def test_reports_next_to_good_news_or_in_new_wordings_still_fire(
         "my eyes won't stop burning",
         "it won't stop itching since last night",
         "ヒリヒリがなくならない",
+        # A good-news guard does not reach across a negation.
+        "the redness hasn't gone away after 3 days",
+        "my rash is not getting better",
+        "the rash never cleared up",
+        "redness still not gone",
+        "the itching isnt any better",
+        "the cheek never stops burning",
     ],
 )
 def test_good_news_guards_do_not_swallow_the_bad_news(text: str) -> None:
