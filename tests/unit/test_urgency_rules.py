@@ -40,6 +40,10 @@ def top(text: str, language: str = "en") -> tuple[str | None, UrgencyLevel | Non
         ("my password was reset this morning and it wasn't me", "account_takeover"),
         ("my tongue went numb after the lip oil", "health_safety"),
         ("唇がしびれて感覚がないです", "health_safety"),
+        ("pustules on my chin since the spot gel", "health_safety"),
+        ("頬の皮がペリペリむけてきました", "health_safety"),
+        ("1歳の息子がリップをくわえて遊んでた", "child_ingestion"),
+        ("someone has been ordering stuff on my account", "account_takeover"),
     ],
 )
 def test_critical_reports_in_both_languages(text: str, reason: str) -> None:
