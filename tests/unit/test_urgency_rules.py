@@ -44,6 +44,7 @@ def top(text: str, language: str = "en") -> tuple[str | None, UrgencyLevel | Non
         ("頬の皮がペリペリむけてきました", "health_safety"),
         ("1歳の息子がリップをくわえて遊んでた", "child_ingestion"),
         ("someone has been ordering stuff on my account", "account_takeover"),
+        ("could you send your press kit for a piece i'm writing?", "press"),
     ],
 )
 def test_critical_reports_in_both_languages(text: str, reason: str) -> None:
@@ -189,6 +190,8 @@ def test_good_news_and_fans_do_not_fire(text: str) -> None:
         ("charged $64 but the total said $48", "wrong_charge", UrgencyLevel.HIGH),
         ("先週から問い合わせしているのですが", "repeated_contact", UrgencyLevel.HIGH),
         ("ok, ignore me again. that's how it is", "repeated_contact", UrgencyLevel.HIGH),
+        ("the cap came off in the box and the toner leaked", "damaged_goods", UrgencyLevel.HIGH),
+        ("解約したのに今月も請求されてる", "wrong_charge", UrgencyLevel.HIGH),
         ("届いたら箱が漏れたクリームでベタベタでした", "damaged_goods", UrgencyLevel.HIGH),
     ],
 )
