@@ -6,21 +6,36 @@ not to be critical would fire a critical rule: the FAQ and chit-chat examples in
 the train half of the labelled DMs. A missed critical message is the costly mistake; a false
 critical pages a person for nothing, so both are watched.
 
-    .venv-app/bin/python -m scripts.check_urgency_rules [--rules PATH] [--dev PATH]
+With `--against OLD_RULES` (the file before an edit, e.g. `git show HEAD:agent/signals/
+urgency_rules.yml > /tmp/old.yml`) it also lists every training and development text whose level
+the edit changes: the Rasa examples (the learned urgency head takes its weak labels from the
+rules), the reported problems, the extra and train-half DMs and every development set. A guard
+written for one look-alike can silence a real report elsewhere; this is where that shows. The
+held-out sets are only counted.
+
+    .venv-app/bin/python -m scripts.check_urgency_rules [--rules PATH] [--dev PATH] [--against PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.signals.data import (
     CHITCHAT_INTENTS,
+    DEV_ESCALATION,
+    DEV_INTENTS,
+    DEV_SENTIMENT,
     DEV_URGENCY,
+    EXTRA_DMS,
+    REPORTED_PROBLEMS,
+    SEALED_DMS,
     labelled_dms,
     nlu_examples,
     read_jsonl,
+    reported_problems,
 )
 from agent.signals.rules import DEFAULT_RULES, UrgencyRule, load_rules, match_rules
 
@@ -94,14 +109,59 @@ def report_false_criticals(rules: tuple[UrgencyRule, ...]) -> None:
     print(f"train DMs labelled critical caught as critical: {caught}/{len(critical)}")
 
 
+@dataclass(frozen=True, slots=True)
+class LevelChange:
+    text: str
+    before: str
+    after: str
+
+
+def level_changes(
+    texts: Iterable[str], before: tuple[UrgencyRule, ...], after: tuple[UrgencyRule, ...]
+) -> list[LevelChange]:
+    """The texts whose most urgent rule level differs between two versions of the rules."""
+    out = []
+    for text in dict.fromkeys(texts):
+        # Both languages' patterns are tried whatever the language, so "en" loses nothing here.
+        old, new = rule_level(text, before, "en")[0], rule_level(text, after, "en")[0]
+        if old != new:
+            out.append(LevelChange(text, old, new))
+    return out
+
+
+def known_texts(rules: tuple[UrgencyRule, ...], dev: Path) -> list[str]:
+    """Every text that is trained on or developed against (never a held-out one)."""
+    texts = [text for _, text in nlu_examples()]
+    texts += [e.text for e in reported_problems(rules, REPORTED_PROBLEMS)]
+    rows = read_jsonl(EXTRA_DMS) + labelled_dms("train") + read_jsonl(dev)
+    rows += read_jsonl(DEV_SENTIMENT) + read_jsonl(DEV_ESCALATION) + read_jsonl(DEV_INTENTS)
+    return texts + [row["text"] for row in rows]
+
+
+def report_changes(
+    before: tuple[UrgencyRule, ...], after: tuple[UrgencyRule, ...], dev: Path
+) -> None:
+    texts = known_texts(after, dev)
+    changes = level_changes(texts, before, after)
+    print(f"\ntraining and development texts changing level: {len(changes)}/{len(set(texts))}")
+    for c in changes:
+        print(f"  {c.before} -> {c.after}: {c.text}")
+    held_out = [r["text"] for r in labelled_dms("test") + read_jsonl(SEALED_DMS)]
+    moved = len(level_changes(held_out, before, after))
+    print(f"held-out DMs changing level (counted, not shown): {moved}/{len(held_out)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES)
     parser.add_argument("--dev", type=Path, default=DEV_URGENCY)
+    parser.add_argument("--against", type=Path, help="the rules file before an edit")
     args = parser.parse_args()
     rules = load_rules(args.rules)
     report_dev(judge_dev(rules, args.dev))
     report_false_criticals(rules)
+    if args.against:
+        report_changes(load_rules(args.against), rules, args.dev)
 
 
 if __name__ == "__main__":

@@ -254,3 +254,25 @@ def test_mix_ups_and_reviews_are_high_not_critical(text: str, language: str, rea
 )
 def test_greetings_questions_and_fans_stay_unflagged(text: str) -> None:
     assert top(text) == (None, None)
+
+
+def test_a_rules_edit_lists_the_texts_whose_level_it_changes(tmp_path: Path) -> None:
+    """`check_urgency_rules --against`: a guard that also silences a real report shows up."""
+    from scripts.check_urgency_rules import LevelChange, level_changes
+
+    rule = (
+        "rules:\n  - reason: press\n    level: critical\n"
+        "    explain: {en: press, ja: 報道}\n"
+        "    patterns: {en: ['\\bpress (kit|release)\\b']}\n"
+    )
+    before = tmp_path / "before.yml"
+    before.write_text(rule, encoding="utf-8")
+    after = tmp_path / "after.yml"
+    guard = "    ignore: {en: ['\\byour press (kit|release)\\b']}\n"
+    after.write_text(rule + guard, encoding="utf-8")
+    texts = ["your press release was cute", "send me your press kit please", "hello"]
+    changes = level_changes(texts + texts[:1], load_rules(before), load_rules(after))
+    assert changes == [
+        LevelChange("your press release was cute", "critical", "not urgent"),
+        LevelChange("send me your press kit please", "critical", "not urgent"),
+    ]
