@@ -25,13 +25,11 @@ from pathlib import Path
 
 from agent.signals.data import (
     CHITCHAT_INTENTS,
-    DEV_ESCALATION,
-    DEV_INTENTS,
-    DEV_SENTIMENT,
     DEV_URGENCY,
     EXTRA_DMS,
     REPORTED_PROBLEMS,
     SEALED_DMS,
+    dev_texts,
     labelled_dms,
     nlu_examples,
     read_jsonl,
@@ -134,8 +132,7 @@ def known_texts(rules: tuple[UrgencyRule, ...], dev: Path) -> list[str]:
     texts = [text for _, text in nlu_examples()]
     texts += [e.text for e in reported_problems(rules, REPORTED_PROBLEMS)]
     rows = read_jsonl(EXTRA_DMS) + labelled_dms("train") + read_jsonl(dev)
-    rows += read_jsonl(DEV_SENTIMENT) + read_jsonl(DEV_ESCALATION) + read_jsonl(DEV_INTENTS)
-    return texts + [row["text"] for row in rows]
+    return texts + [row["text"] for row in rows] + sorted(dev_texts())
 
 
 def report_changes(

@@ -8,6 +8,7 @@ from agent.errors import ConfigError
 from agent.signals.data import DEV_URGENCY, read_jsonl
 from agent.signals.rules import load_rules, match_rules
 from agent.signals.types import UrgencyLevel
+from scripts.check_urgency_rules import LevelChange, level_changes
 
 RULES = load_rules()
 
@@ -258,8 +259,6 @@ def test_greetings_questions_and_fans_stay_unflagged(text: str) -> None:
 
 def test_a_rules_edit_lists_the_texts_whose_level_it_changes(tmp_path: Path) -> None:
     """`check_urgency_rules --against`: a guard that also silences a real report shows up."""
-    from scripts.check_urgency_rules import LevelChange, level_changes
-
     rule = (
         "rules:\n  - reason: press\n    level: critical\n"
         "    explain: {en: press, ja: 報道}\n"
