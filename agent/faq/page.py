@@ -171,7 +171,7 @@ def _voice_form(profile: dict[str, object], w: dict[str, str], *, editable: bool
     fields = [f'<input type="hidden" name="brand" value="{_e(profile.get("brand"))}">']
     for lang in ("en", "ja"):
         fields.append(text(f"persona_{lang}", f"{w['v_persona']} ({lang})", per("persona")[lang]))
-    for key in ("greeting", "sign_off"):
+    for key in ("greeting", "sign_off", "acknowledgment"):
         for lang in ("en", "ja"):
             fields.append(text(f"{key}_{lang}", f"{w['v_' + key]} ({lang})", per(key)[lang]))
     register = choice(

@@ -25,6 +25,7 @@ from agent.faq.published import announce_change
 from agent.faq.voice import CHANNELS as VOICE_CHANNELS
 from agent.faq.voice import apply_voice
 from agent.handoff.models import Role
+from agent.nlg.responses import upset
 from agent.runtime import Runtime
 from agent.signals.language import detect_language
 
@@ -327,12 +328,15 @@ async def audit(
 @router.post("/api/try")
 async def try_it(request: Request, body: TryIn, who: StudioDep) -> JSONResponse:
     """How the bot would answer a question now, on each channel, with the voice applied:
-    Rasa reads it with the live model; the answer is the published one."""
+    Rasa reads it with the live model; the answer is the published one, opened with the
+    acknowledgment when the sentiment signal reads the question as upset."""
     runtime = _runtime(request)
     try:
         intent = await runtime.rasa.parse(body.text)
     except RasaUnavailable as exc:
         raise BadRequest(f"the model is not available right now: {exc}") from exc
+    sentiment = (await runtime.analyzer().read(body.text)).provisional.signals.sentiment
+    sounds_upset = upset(sentiment.label.value, sentiment.score)
     detected = detect_language(body.text)
     language = body.language or (detected if detected in LANGUAGES else "en")
     snapshot = await runtime.published.current()
@@ -344,20 +348,15 @@ async def try_it(request: Request, body: TryIn, who: StudioDep) -> JSONResponse:
         for channel in VOICE_CHANNELS:
             text = content.answer_for(language, channel) or ""
             answers[channel] = {
-                "first": apply_voice(
+                when: apply_voice(
                     text,
                     profile=snapshot.voice,
                     language=language,
                     channel=channel,
-                    first_reply=True,
-                ),
-                "later": apply_voice(
-                    text,
-                    profile=snapshot.voice,
-                    language=language,
-                    channel=channel,
-                    first_reply=False,
-                ),
+                    first_reply=first,
+                    upset=sounds_upset,
+                )
+                for when, first in (("first", True), ("later", False))
             }
     return JSONResponse(
         {
@@ -366,6 +365,7 @@ async def try_it(request: Request, body: TryIn, who: StudioDep) -> JSONResponse:
             "confidence": intent.confidence,
             "confident": confident,
             "language": language,
+            "upset": sounds_upset,
             "answers": answers,
         }
     )

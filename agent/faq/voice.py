@@ -71,10 +71,13 @@ _FIELDS = (
     "emoji",
     "greeting",
     "sign_off",
+    "acknowledgment",
     "banned_words",
     "max_length",
     "link_domains",
 )
+# Fields a profile saved before they existed may lack; they read as empty (not used).
+_OPTIONAL = frozenset({"acknowledgment"})
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=StrEnum)
 # Reads one field's value; the second argument names the field in the error.
@@ -90,6 +93,8 @@ class VoiceProfile:
     emoji: dict[str, EmojiPolicy]  # per channel
     greeting: dict[str, str]  # per language; may hold {persona}
     sign_off: dict[str, str]  # per language; may hold {persona}
+    # Per language: opens an FAQ answer to a customer who sounds upset; empty: none.
+    acknowledgment: dict[str, str]
     banned_words: tuple[str, ...]
     max_length: dict[str, int]  # per channel, in characters, at most the platform limit
     link_domains: tuple[str, ...]
@@ -100,7 +105,7 @@ class VoiceProfile:
         if not isinstance(data, Mapping):
             raise ConfigError("voice profile: expected a mapping of fields")
         unknown = sorted(set(map(str, data)) - set(_FIELDS))
-        missing = [f for f in _FIELDS if f not in data]
+        missing = [f for f in _FIELDS if f not in data and f not in _OPTIONAL]
         if unknown:
             raise ConfigError(f"voice profile: unknown fields {', '.join(unknown)}")
         if missing:
@@ -117,6 +122,12 @@ class VoiceProfile:
             ),
             greeting=_per_key(data["greeting"], "greeting", LANGUAGES, _text),
             sign_off=_per_key(data["sign_off"], "sign_off", LANGUAGES, _text),
+            acknowledgment=_per_key(
+                data.get("acknowledgment", dict.fromkeys(LANGUAGES, "")),
+                "acknowledgment",
+                LANGUAGES,
+                _text,
+            ),
             banned_words=_words(data["banned_words"], "banned_words", _name),
             max_length=_per_key(data["max_length"], "max_length", CHANNELS, _max_length),
             link_domains=_words(data["link_domains"], "link_domains", _domain),
@@ -131,6 +142,7 @@ class VoiceProfile:
             "emoji": {channel: policy.value for channel, policy in self.emoji.items()},
             "greeting": dict(self.greeting),
             "sign_off": dict(self.sign_off),
+            "acknowledgment": dict(self.acknowledgment),
             "banned_words": list(self.banned_words),
             "max_length": dict(self.max_length),
             "link_domains": list(self.link_domains),
@@ -323,13 +335,32 @@ def _fits_profile(text: str, channel: str, profile: VoiceProfile) -> bool:
     return all(fits(text, c, profile.max_length.get(c)) for c in channels)
 
 
+def acknowledged(text: str, profile: VoiceProfile, language: str) -> str:
+    """The answer opened with the brand's acknowledgment, for a customer who sounds upset."""
+    language = _language(language)
+    opening = _fill(profile.acknowledgment.get(language, ""), profile, language)
+    if not opening:
+        return text
+    # Japanese sentences follow each other without a space; English ones with one.
+    return f"{opening}{'' if language == 'ja' else ' '}{text}"
+
+
 def apply_voice(
-    text: str, *, profile: VoiceProfile, language: str, channel: str, first_reply: bool
+    text: str,
+    *,
+    profile: VoiceProfile,
+    language: str,
+    channel: str,
+    first_reply: bool,
+    upset: bool = False,
 ) -> str:
-    """The reply as the brand sends it: the channel's emoji policy, and on the first reply of a
-    conversation the greeting before and the sign-off after, when they still fit in one message.
-    Long text is returned whole: the sender splits it on sentence boundaries."""
+    """The reply as the brand sends it: the acknowledgment first when the customer sounds upset,
+    the channel's emoji policy, and on the first reply of a conversation the greeting before and
+    the sign-off after, when they still fit in one message. Long text is returned whole: the
+    sender splits it on sentence boundaries."""
     policy = profile.emoji.get(channel, EmojiPolicy.ALLOW)
+    if upset:
+        text = acknowledged(text, profile, language)
     body = apply_emoji_policy(text, policy)
     if not first_reply:
         return body

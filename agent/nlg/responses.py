@@ -14,6 +14,12 @@ from agent.signals.language import Language
 
 FALLBACK_RESPONSE = "utter_default"
 FAQ_PREFIX = "utter_faq/"
+# An FAQ answer opens with the brand's acknowledgment when the sentiment signal reads the
+# message as negative with a score at or below this. Chosen on the development DMs answered with
+# an FAQ: at this level it opened the answers to 11 complaints about an FAQ topic and 9 annoyed
+# questions ("code not working at checkout 😩"), and to no neutral or positive message; the
+# label alone would also have opened mild worries ("敏感肌だから気になる…").
+UPSET_SCORE = -0.3
 _VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -71,6 +77,21 @@ def choose_response(name: str, tracker: dict[str, Any], *, faq_min_confidence: f
     if name.startswith(FAQ_PREFIX) and faq_confidence(tracker) < faq_min_confidence:
         return FALLBACK_RESPONSE
     return name
+
+
+def upset(label: str, score: float) -> bool:
+    """A sentiment signal that reads as an upset customer."""
+    return label == "negative" and score <= UPSET_SCORE
+
+
+def customer_upset(tracker: dict[str, Any]) -> bool:
+    """The app's sentiment signal (sent as metadata) reads the latest message as upset."""
+    metadata = (tracker.get("latest_message") or {}).get("metadata") or {}
+    sentiment = metadata.get("sentiment")
+    if not isinstance(sentiment, dict):
+        return False
+    label, score = sentiment.get("label"), sentiment.get("score")
+    return isinstance(label, str) and isinstance(score, int | float) and upset(label, score)
 
 
 def language_from_tracker(tracker: dict[str, Any]) -> str:

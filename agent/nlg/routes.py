@@ -15,6 +15,7 @@ from agent.nlg.responses import (
     FAQ_PREFIX,
     Responses,
     choose_response,
+    customer_upset,
     fill_variables,
     language_from_tracker,
     template_values,
@@ -59,6 +60,9 @@ async def generate(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         language=answer_language,
         channel=channel,
         first_reply=first_reply(tracker),
+        # Only an FAQ answer: the other replies to an upset customer (a complaint, a handoff)
+        # already say sorry in their own words.
+        upset=faq is not None and customer_upset(tracker),
     )
     replies = faq.quick_replies.get(answer_language, ()) if faq else ()
     return {

@@ -42,14 +42,23 @@ class BrandReplies:
     def render(self, name: str, language: str) -> str | None:
         return self.responses.render(name, language)
 
-    def first(self, name: str, language: str, channel: str = "messenger") -> str:
+    def first(
+        self, name: str, language: str, channel: str = "messenger", *, upset: bool = False
+    ) -> str:
         text = self.responses.render(name, language)
         assert text is not None, name
-        return self.voiced(text, language, channel)
+        return self.voiced(text, language, channel, upset=upset)
 
-    def voiced(self, text: str, language: str, channel: str = "messenger") -> str:
+    def voiced(
+        self, text: str, language: str, channel: str = "messenger", *, upset: bool = False
+    ) -> str:
         return apply_voice(
-            text, profile=self.voice, language=language, channel=channel, first_reply=True
+            text,
+            profile=self.voice,
+            language=language,
+            channel=channel,
+            first_reply=True,
+            upset=upset,
         )
 
 

@@ -37,6 +37,24 @@ def test_a_faq_gets_the_right_answer_in_the_customers_language(
 
 
 @pytest.mark.parametrize(
+    ("text", "response", "language"),
+    [
+        ("promo code STILL not working at checkout 😩 so annoying", "utter_faq/promo_codes", "en"),
+        (
+            "クーポンコード入れても全然使えないんだけど、ほんとイライラする",
+            "utter_faq/promo_codes",
+            "ja",
+        ),
+    ],
+)
+def test_an_upset_customer_hears_the_acknowledgment_before_the_faq_answer(
+    customer: Customer, responses: BrandReplies, text: str, response: str, language: str
+) -> None:
+    customer.says(text)
+    assert customer.wait_replies(1) == [responses.first(response, language, upset=True)]
+
+
+@pytest.mark.parametrize(
     "text", ["asdfgh qwerty zxcv", "lorem ipsum dolor sit amet", "zzzzzz xxxxxx", "hjkl hjkl"]
 )
 def test_gibberish_gets_an_honest_not_sure_reply_not_a_guess(

@@ -115,11 +115,23 @@ def test_an_edit_is_checked_approved_published_live_and_rolled_back(
         responses.voiced(english, "en", "x")
     )
     expect(approver.get_by_test_id("try-instagram").locator(".bubble").nth(1)).to_have_text(english)
+    # An upset customer's question: the answer opens with the brand's acknowledgment.
+    annoyed = "promo code STILL not working at checkout 😩 so annoying"
+    approver.get_by_test_id("try-text").fill(annoyed)
+    approver.get_by_test_id("try-ask").click()
+    expect(approver.get_by_test_id("try-intent")).to_have_attribute("data-key", "promo_codes")
+    promo = responses.render("utter_faq/promo_codes", "en") or ""
+    expect(approver.get_by_test_id("try-instagram").locator(".bubble").nth(1)).to_have_text(
+        f"Sorry for the trouble. {promo}"
+    )
 
     # The brand voice, edited in its form: the persona's new name is in the next first reply.
     approver.get_by_test_id("voice").locator("summary").click()
     persona = approver.get_by_test_id("voice-persona_en")
     expect(persona).to_have_value("Shizuku")
+    expect(approver.get_by_test_id("voice-acknowledgment_ja")).to_have_value(
+        "ご不便をおかけして申し訳ございません。"
+    )
     persona.fill("Hana")
     with approver.expect_response(lambda r: r.url.endswith("/api/voice")) as saved:
         approver.get_by_test_id("save-voice").click()

@@ -321,3 +321,42 @@ async def test_x_crc_signature_own_sends_and_duplicates(settings: Settings, redi
     assert again.json()["duplicates"] == 1
     assert forged.status_code == meta_signed.status_code == 403
     assert await _count(settings, Message) == 1
+
+
+async def test_nlg_opens_an_faq_answer_to_an_upset_customer_with_the_acknowledgment(
+    settings: Settings, redis: Redis
+) -> None:
+    def request(response: str, sentiment: dict | None, language: str = "en") -> dict:
+        metadata: dict = {"language": language}
+        if sentiment is not None:
+            metadata["sentiment"] = sentiment
+        return {
+            "response": response,
+            "tracker": {
+                "latest_message": {"metadata": metadata},
+                "events": [{"event": "bot", "text": "earlier"}],  # a later reply: no greeting
+            },
+        }
+
+    upset = {"label": "negative", "score": -0.72}
+    responses = load_responses(settings.domain_path)
+    faq_en = responses.render("utter_faq/promo_codes", "en")
+    faq_ja = responses.render("utter_faq/promo_codes", "ja")
+    async with app_client(create_app(settings)) as client:
+
+        async def text(body: dict) -> str:
+            return str((await client.post("/nlg", json=body)).json()["text"])
+
+        assert await text(request("utter_faq/promo_codes", upset)) == (
+            f"Sorry for the trouble. {faq_en}"
+        )
+        assert await text(request("utter_faq/promo_codes", upset, "ja")) == (
+            f"ご不便をおかけして申し訳ございません。{faq_ja}"
+        )
+        # Mildly negative, neutral or no reading at all: the answer alone.
+        for calm in ({"label": "negative", "score": -0.2}, {"label": "neutral", "score": -0.4}):
+            assert await text(request("utter_faq/promo_codes", calm)) == faq_en
+        assert await text(request("utter_faq/promo_codes", None)) == faq_en
+        # Other replies say sorry in their own words, if at all.
+        complaint = await text(request("utter_complaint", upset))
+        assert complaint == responses.render("utter_complaint", "en")

@@ -74,6 +74,21 @@ def test_profile_round_trips_through_json() -> None:
     assert VoiceProfile.from_dict(stored) == PROFILE
 
 
+def test_a_profile_saved_before_the_acknowledgment_existed_has_none() -> None:
+    saved = {k: v for k, v in PROFILE.to_dict().items() if k != "acknowledgment"}
+    profile = VoiceProfile.from_dict(saved)
+    assert profile.acknowledgment == {"en": "", "ja": ""}
+    answer = apply_voice(
+        "Shipping is ¥550.",
+        profile=profile,
+        language="en",
+        channel="x",
+        first_reply=False,
+        upset=True,
+    )
+    assert answer == "Shipping is ¥550."
+
+
 def bad(**changes: Any) -> dict[str, Any]:
     return {**PROFILE.to_dict(), **changes}
 
@@ -95,6 +110,8 @@ def bad(**changes: Any) -> dict[str, Any]:
         (bad(colour="blue"), "unknown fields colour"),
         ({k: v for k, v in PROFILE.to_dict().items() if k != "greeting"}, "missing fields"),
         (bad(brand=" "), "brand"),
+        (bad(acknowledgment={"en": "Sorry for the trouble."}), "acknowledgment needs exactly"),
+        (bad(acknowledgment={"en": 3, "ja": ""}), "acknowledgment.en must be text"),
     ],
 )  # fmt: skip
 def test_a_malformed_profile_says_what_is_wrong(data: dict[str, Any], reason: str) -> None:
@@ -141,6 +158,32 @@ def test_first_reply_has_the_greeting_before_and_the_sign_off_after() -> None:
         "Shipping is ¥550.", profile=PROFILE, language="en", channel="messenger", first_reply=True
     )
     assert out == f"{GREETING_EN}\nShipping is ¥550.\n{SIGN_OFF_EN}"
+
+
+def test_an_upset_customer_gets_the_acknowledgment_before_the_answer() -> None:
+    first = apply_voice(
+        "Shipping is ¥550.",
+        profile=PROFILE,
+        language="en",
+        channel="messenger",
+        first_reply=True,
+        upset=True,
+    )
+    assert first == f"{GREETING_EN}\nSorry for the trouble. Shipping is ¥550.\n{SIGN_OFF_EN}"
+    later = apply_voice(
+        "送料は550円です。",
+        profile=PROFILE,
+        language="ja",
+        channel="x",
+        first_reply=False,
+        upset=True,
+    )
+    assert later == "ご不便をおかけして申し訳ございません。送料は550円です。"
+    # Another language gets the English opening with the English answer.
+    other = apply_voice(
+        "Hola.", profile=PROFILE, language="es", channel="x", first_reply=False, upset=True
+    )
+    assert other == "Sorry for the trouble. Hola."
 
 
 def test_later_replies_are_the_text_alone() -> None:

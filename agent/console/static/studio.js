@@ -73,6 +73,7 @@ function voiceOf(form) {
     emoji: Object.fromEntries(channels.map((c) => [c, value(form, `emoji_${c}`)])),
     greeting: both("greeting"),
     sign_off: both("sign_off"),
+    acknowledgment: both("acknowledgment"),
     banned_words: lines(form, "banned_words"),
     max_length: Object.fromEntries(channels.map((c) => [c, Number(value(form, `max_length_${c}`))])),
     link_domains: lines(form, "link_domains"),
