@@ -335,12 +335,17 @@ def _fits_profile(text: str, channel: str, profile: VoiceProfile) -> bool:
     return all(fits(text, c, profile.max_length.get(c)) for c in channels)
 
 
+_SENTENCE_END = (".", "!", "?", "。", "！", "？", "…")
+
+
 def acknowledged(text: str, profile: VoiceProfile, language: str) -> str:
     """The answer opened with the brand's acknowledgment, for a customer who sounds upset."""
     language = _language(language)
     opening = _fill(profile.acknowledgment.get(language, ""), profile, language)
     if not opening:
         return text
+    if not opening.endswith(_SENTENCE_END):
+        opening += "。" if language == "ja" else "."
     # Japanese sentences follow each other without a space; English ones with one.
     return f"{opening}{'' if language == 'ja' else ' '}{text}"
 

@@ -184,6 +184,27 @@ def test_an_upset_customer_gets_the_acknowledgment_before_the_answer() -> None:
         "Hola.", profile=PROFILE, language="es", channel="x", first_reply=False, upset=True
     )
     assert other == "Sorry for the trouble. Hola."
+    # An opening written without a full stop still reads as its own sentence.
+    bare = dataclasses.replace(
+        PROFILE, acknowledgment={"en": "Sorry about that", "ja": "失礼しました"}
+    )
+    assert (
+        apply_voice(
+            "Hola.", profile=bare, language="en", channel="x", first_reply=False, upset=True
+        )
+        == "Sorry about that. Hola."
+    )
+    assert (
+        apply_voice(
+            "送料は550円です。",
+            profile=bare,
+            language="ja",
+            channel="x",
+            first_reply=False,
+            upset=True,
+        )
+        == "失礼しました。送料は550円です。"
+    )
 
 
 def test_later_replies_are_the_text_alone() -> None:
