@@ -27,7 +27,6 @@ from agent.faq.voice import apply_voice
 from agent.handoff.models import Role
 from agent.nlg.responses import upset
 from agent.runtime import Runtime
-from agent.signals.language import detect_language
 
 router = APIRouter(prefix="/console/studio")
 STUDIO = frozenset({Role.EDITOR, Role.APPROVER, Role.ADMIN})
@@ -332,12 +331,15 @@ async def try_it(request: Request, body: TryIn, who: StudioDep) -> JSONResponse:
     acknowledgment when the sentiment signal reads the question as upset."""
     runtime = _runtime(request)
     try:
-        intent = await runtime.rasa.parse(body.text)
+        # Rasa's reading and the signals in one pass, as the analyze API reads a message.
+        signals = (await runtime.analyzer().judge(body.text)).signals
     except RasaUnavailable as exc:
         raise BadRequest(f"the model is not available right now: {exc}") from exc
-    sentiment = (await runtime.analyzer().read(body.text)).provisional.signals.sentiment
-    sounds_upset = upset(sentiment.label.value, sentiment.score)
-    detected = detect_language(body.text)
+    intent = signals.intent
+    if intent is None:
+        raise BadRequest("the model is not available right now")
+    sounds_upset = upset(signals.sentiment.label.value, signals.sentiment.score)
+    detected = signals.language
     language = body.language or (detected if detected in LANGUAGES else "en")
     snapshot = await runtime.published.current()
     key = intent.name.removeprefix(FAQ_INTENT)

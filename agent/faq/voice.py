@@ -338,7 +338,7 @@ def _fits_profile(text: str, channel: str, profile: VoiceProfile) -> bool:
 _SENTENCE_END = (".", "!", "?", "。", "！", "？", "…")
 
 
-def acknowledged(text: str, profile: VoiceProfile, language: str) -> str:
+def _acknowledged(text: str, profile: VoiceProfile, language: str) -> str:
     """The answer opened with the brand's acknowledgment, for a customer who sounds upset."""
     language = _language(language)
     opening = _fill(profile.acknowledgment.get(language, ""), profile, language)
@@ -365,7 +365,7 @@ def apply_voice(
     sender splits it on sentence boundaries."""
     policy = profile.emoji.get(channel, EmojiPolicy.ALLOW)
     if upset:
-        text = acknowledged(text, profile, language)
+        text = _acknowledged(text, profile, language)
     body = apply_emoji_policy(text, policy)
     if not first_reply:
         return body

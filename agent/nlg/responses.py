@@ -17,8 +17,8 @@ FAQ_PREFIX = "utter_faq/"
 # An FAQ answer opens with the brand's acknowledgment when the sentiment signal reads the
 # message as negative with a score at or below this. Chosen on the development DMs answered with
 # an FAQ: at this level it opened the answers to 11 complaints about an FAQ topic and 9 annoyed
-# questions ("code not working at checkout 😩"), and to no neutral or positive message; the
-# label alone would also have opened mild worries ("敏感肌だから気になる…").
+# or worried questions ("code not working at checkout 😩"), and to no message labelled neutral or
+# positive; the label alone would also have opened mild worries ("敏感肌だから気になる…").
 UPSET_SCORE = -0.3
 _VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
