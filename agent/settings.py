@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     escalation_sentiment_drop: float = Field(default=1.0, gt=0.0, le=2.0)
     escalation_sentiment_window: int = Field(default=3, ge=1)
     escalation_high_negative: bool = True
+    # Urgency reason keys (agent/signals/urgency_rules.yml) whose high urgency escalates even
+    # when the sentiment is not negative; JSON in the environment: '["repeated_contact"]'.
+    escalation_high_always: tuple[str, ...] = ()
     # Human handoff: the brand's calendar, service levels and teams (agent/handoff/config.py).
     handoff_config_path: Path = REPO_ROOT / "agent" / "handoff" / "handoff.yml"
     # CRM: unset, the built-in SQL CRM in this database; set, an external REST CRM

@@ -15,6 +15,7 @@ class Reason(StrEnum):
     ASKED_FOR_PERSON = "asked_for_person"
     CRITICAL = "critical_urgency"
     HIGH_NEGATIVE = "high_urgency_negative"
+    HIGH_ALWAYS = "high_urgency_unanswered_or_public"
     FALLBACKS = "repeated_fallback"
     SENTIMENT_DROP = "sentiment_dropped"
 
@@ -28,6 +29,12 @@ class PolicyConfig:
     sentiment_drop: float = 1.0
     sentiment_window: int = 3
     escalate_high_negative: bool = True
+    # Urgency reason keys whose high urgency goes to a person whatever the sentiment reads. The
+    # sentiment head reads some curt messages as neutral ("これで4通目。無視しないで", "i have 20k
+    # followers and theyre gonna hear about this"); a brand may send every unanswered contact
+    # or threat to go public to a person. None by default: on the escalation development set
+    # {repeated_contact, public_threat} changed nothing (README, "Escalation policy").
+    high_always: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +67,14 @@ def decide(
         keys.append(Reason.CRITICAL)
         why = "; ".join(urgency.reasons) or "critical urgency"
         reasons.append(f"critical: {why}")
-    elif (
-        config.escalate_high_negative
-        and urgency.level is UrgencyLevel.HIGH
-        and signals.sentiment.label is SentimentLabel.NEGATIVE
-    ):
-        keys.append(Reason.HIGH_NEGATIVE)
+    elif urgency.level is UrgencyLevel.HIGH:
         why = "; ".join(urgency.reasons) or "high urgency"
-        reasons.append(f"high urgency with negative sentiment: {why}")
+        if config.escalate_high_negative and signals.sentiment.label is SentimentLabel.NEGATIVE:
+            keys.append(Reason.HIGH_NEGATIVE)
+            reasons.append(f"high urgency with negative sentiment: {why}")
+        elif config.high_always.intersection(urgency.reason_keys):
+            keys.append(Reason.HIGH_ALWAYS)
+            reasons.append(f"high urgency that needs a person whatever the tone: {why}")
     if fallback:
         recent = [turn.fallback for turn in history][-(config.fallbacks_in_a_row - 1) :]
         if config.fallbacks_in_a_row <= 1 or (

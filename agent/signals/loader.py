@@ -46,4 +46,5 @@ def policy_config(settings: Settings) -> PolicyConfig:
         sentiment_drop=settings.escalation_sentiment_drop,
         sentiment_window=settings.escalation_sentiment_window,
         escalate_high_negative=settings.escalation_high_negative,
+        high_always=frozenset(settings.escalation_high_always),
     )

@@ -2,7 +2,11 @@
 
 from dataclasses import replace
 
+import pytest
+
 from agent.escalation.policy import PolicyConfig, Reason, decide
+from agent.settings import Settings
+from agent.signals.loader import policy_config
 from agent.signals.types import (
     Intent,
     Sentiment,
@@ -12,6 +16,7 @@ from agent.signals.types import (
     Urgency,
     UrgencyLevel,
 )
+from tests.conftest import make_settings
 
 
 def signals(
@@ -82,6 +87,30 @@ def test_high_urgency_escalates_only_when_the_customer_is_upset() -> None:
     assert not off.escalate
 
 
+def test_high_urgency_of_a_configured_kind_escalates_whatever_the_tone() -> None:
+    unanswered = replace(
+        signals(urgency=UrgencyLevel.HIGH, sentiment=0.0),
+        urgency=Urgency(
+            UrgencyLevel.HIGH, 0.6, ("contacted several times",), ("repeated_contact",)
+        ),
+    )
+    damaged = replace(
+        unanswered,
+        urgency=Urgency(UrgencyLevel.HIGH, 0.6, ("damaged goods",), ("damaged_goods",)),
+    )
+    config = PolicyConfig(high_always=frozenset({"repeated_contact", "public_threat"}))
+    assert not decide(unanswered, fallback=False).escalate  # none by default
+    decision = decide(unanswered, fallback=False, config=config)
+    assert decision.escalate and decision.reason_keys == (Reason.HIGH_ALWAYS,)
+    assert decision.reasons == (
+        "high urgency that needs a person whatever the tone: contacted several times",
+    )
+    assert not decide(damaged, fallback=False, config=config).escalate
+    # Upset customers keep the usual reason; critical urgency is not "high".
+    upset = replace(unanswered, sentiment=Sentiment(SentimentLabel.NEGATIVE, -0.8))
+    assert decide(upset, fallback=False, config=config).reason_keys == (Reason.HIGH_NEGATIVE,)
+
+
 def test_two_fallbacks_in_a_row_escalate() -> None:
     fell_back = TurnRecord(sentiment_score=0.0, fallback=True)
     answered = TurnRecord(sentiment_score=0.0, fallback=False)
@@ -127,3 +156,14 @@ def test_every_reason_is_reported_together() -> None:
         Reason.CRITICAL,
         Reason.SENTIMENT_DROP,
     )
+
+
+def test_the_kinds_that_always_escalate_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def settings() -> Settings:
+        return make_settings(database_url="sqlite://", redis_url="redis://unused")
+
+    assert policy_config(settings()).high_always == frozenset()
+    monkeypatch.setenv("AGENT_ESCALATION_HIGH_ALWAYS", '["repeated_contact", "public_threat"]')
+    assert policy_config(settings()).high_always == {"repeated_contact", "public_threat"}
