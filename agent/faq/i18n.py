@@ -93,6 +93,7 @@ _EN = {
     "recognised": "Recognised as {key} ({confidence})",
     "back": "All FAQs",
     "fix_first": "Fix what the check found, then submit again.",
+    "fix_voice": "The voice's own texts break its rules: fix what the check found, then save.",
     "model_rollback": "Restore the previous model",
     "model_rolled_back": "The previous model serves again.",
 }
@@ -189,6 +190,7 @@ _JA = {
     "recognised": "{key} として認識（確信度 {confidence}）",
     "back": "FAQ一覧へ",
     "fix_first": "チェックの指摘を直してから、もう一度承認を依頼してください。",
+    "fix_voice": "ブランドボイスの文言がルールに反しています。指摘を直してから保存してください。",
     "model_rollback": "以前のモデルに戻す",
     "model_rolled_back": "以前のモデルに戻しました。",
 }

@@ -200,7 +200,10 @@ def _voice_form(profile: dict[str, object], w: dict[str, str], *, editable: bool
         if editable
         else ""
     )
-    return f'<form id="voice-form" class="voice">{"".join(fields)}{button}</form>'
+    return (
+        f'<form id="voice-form" class="voice">{"".join(fields)}{button}</form>'
+        '<ul id="voice-findings" data-testid="voice-findings"></ul>'
+    )
 
 
 def _job(job: TrainingJob | None, w: dict[str, str]) -> str:

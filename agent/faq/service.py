@@ -33,7 +33,14 @@ from agent.faq.models import (
     ModelState,
     VersionStatus,
 )
-from agent.faq.voice import DEFAULT_VOICE_PATH, VoiceProfile, check_answer, load_voice_profile
+from agent.faq.voice import (
+    DEFAULT_VOICE_PATH,
+    Finding,
+    VoiceProfile,
+    check_answer,
+    check_voice,
+    load_voice_profile,
+)
 from agent.records.models import utcnow
 
 OPEN = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)
@@ -315,20 +322,22 @@ async def check_version(
         {"code": "content", "language": None, "channel": None, "excerpt": "", "message": p}
         for p in problems(key, content, other_questions=others)
     ]
-    for finding in check_answer(
-        answers=content.answers, variants=content.variants, profile=profile
-    ):
-        findings.append(
-            {
-                "code": str(finding.code),
-                "language": finding.language,
-                "channel": finding.channel,
-                "excerpt": finding.excerpt,
-                "message": finding.message,
-                "message_ja": finding.message_ja,
-            }
-        )
+    findings.extend(
+        _finding_json(f)
+        for f in check_answer(answers=content.answers, variants=content.variants, profile=profile)
+    )
     return findings
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": str(finding.code),
+        "language": finding.language,
+        "channel": finding.channel,
+        "excerpt": finding.excerpt,
+        "message": finding.message,
+        "message_ja": finding.message_ja,
+    }
 
 
 async def submit(session: AsyncSession, *, key: str, actor_id: int) -> FaqVersion:
@@ -463,6 +472,11 @@ async def rollback(session: AsyncSession, *, key: str, to_number: int, actor_id:
 
 async def save_voice(session: AsyncSession, *, profile: dict[str, Any], actor_id: int) -> None:
     parsed = VoiceProfile.from_dict(profile)  # ConfigError says what is wrong
+    if findings := check_voice(parsed):
+        raise ChecksFailed(
+            f"{len(findings)} thing(s) to fix in the voice's own texts before it can be saved",
+            findings=[_finding_json(f) for f in findings],
+        )
     row = await session.get(BrandVoice, 1)
     before = row.profile if row else load_voice_profile(DEFAULT_VOICE_PATH).to_dict()
     if row is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -653,4 +653,34 @@ def check_answer(
             if sent is not None:
                 findings.extend(_length(sent, language, channel, profile))
                 findings.extend(_emoji(sent, language, channel, profile))
+    return sorted(dict.fromkeys(findings), key=_order)
+
+
+_OWN_TEXTS = {
+    "greeting": ("the greeting", "あいさつ"),
+    "sign_off": ("the sign-off", "結びの言葉"),
+    "acknowledgment": ("the acknowledgment", "お詫びの言葉"),
+}
+
+
+def check_voice(profile: VoiceProfile) -> list[Finding]:
+    """The voice's own texts against its own rules: the greeting, sign-off and acknowledgment
+    go out with answers that passed the check, so they must pass it too (banned words, links,
+    and in polite Japanese the register and a humble apology)."""
+    findings: list[Finding] = []
+    for field, (en_name, ja_name) in _OWN_TEXTS.items():
+        texts: dict[str, str] = getattr(profile, field)
+        for language in LANGUAGES:
+            text = _fill(texts.get(language, ""), profile, language)
+            if not text.strip():
+                continue
+            lang_en, lang_ja = _LANGUAGE_NAMES[language]
+            for finding in _content_findings(text, language, None, profile):
+                findings.append(
+                    replace(
+                        finding,
+                        message=f"In {en_name} ({lang_en}): {finding.message}",
+                        message_ja=f"{lang_ja}の{ja_name}：{finding.message_ja}",
+                    )
+                )
     return sorted(dict.fromkeys(findings), key=_order)

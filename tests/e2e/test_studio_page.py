@@ -132,11 +132,25 @@ def test_an_edit_is_checked_approved_published_live_and_rolled_back(
     expect(approver.get_by_test_id("voice-acknowledgment_ja")).to_have_value(
         "ご不便をおかけして申し訳ございません。"
     )
+    # The voice's own texts pass its own check: a banned word in the acknowledgment is refused
+    # and shown under the form.
+    acknowledgment = approver.get_by_test_id("voice-acknowledgment_en")
+    acknowledgment.fill("Sorry, we guarantee a fix.")
+    with approver.expect_response(lambda r: r.url.endswith("/api/voice")) as refused:
+        approver.get_by_test_id("save-voice").click()
+    assert refused.value.status == 422
+    expect(approver.get_by_test_id("flash")).to_contain_text("The voice's own texts break")
+    finding = approver.get_by_test_id("voice-findings").get_by_test_id("finding")
+    expect(finding).to_have_count(1)
+    expect(finding).to_have_attribute("data-code", "banned_word")
+    expect(finding).to_contain_text("In the acknowledgment (English)")
+    acknowledgment.fill("Sorry for the trouble.")
     persona.fill("Hana")
     with approver.expect_response(lambda r: r.url.endswith("/api/voice")) as saved:
         approver.get_by_test_id("save-voice").click()
     assert saved.value.status == 200
     expect(approver.get_by_test_id("flash")).to_have_text("Saved.")
+    expect(approver.get_by_test_id("voice-findings").get_by_test_id("finding")).to_have_count(0)
     approver.get_by_test_id("try-ask").click()
     expect(approver.get_by_test_id("try-x").locator(".bubble").first).to_contain_text(
         "Hi, this is Hana from Tsuyu Botanicals."

@@ -380,3 +380,29 @@ async def test_the_voice_is_applied_to_replies_and_editable_by_approvers(
         headers={"x-csrf-token": approver},
     )
     assert bad.status_code == 400
+
+
+async def test_a_voice_whose_own_texts_break_its_rules_is_not_saved(
+    client: httpx.AsyncClient,
+) -> None:
+    approver = await login(client, "approver@example.com")
+    profile = (await client.get("/console/studio/api/voice")).json()["profile"]
+    broken = {
+        **profile,
+        "greeting": {**profile["greeting"], "en": "Hi! Cheap prices, guaranteed."},
+        "acknowledgment": {**profile["acknowledgment"], "ja": "ごめんね。"},
+    }
+    refused = await client.put(
+        "/console/studio/api/voice", json={"profile": broken}, headers={"x-csrf-token": approver}
+    )
+    assert refused.status_code == 422
+    findings = refused.json()["findings"]
+    assert {(f["code"], f["language"], f["excerpt"]) for f in findings} >= {
+        ("banned_word", "en", "cheap"),
+        ("banned_word", "en", "guaranteed"),
+        ("apology_not_humble", "ja", "ごめんね"),
+    }
+    assert any(f["message"].startswith("In the greeting (English):") for f in findings)
+    assert any(f["message_ja"].startswith("日本語のお詫びの言葉：") for f in findings)
+    # Nothing was saved: the stored voice is the one before.
+    assert (await client.get("/console/studio/api/voice")).json()["profile"] == profile

@@ -25,6 +25,7 @@ from agent.faq.voice import (
     VoiceProfile,
     apply_voice,
     check_answer,
+    check_voice,
     emoji_in,
     fits,
     load_voice_profile,
@@ -205,6 +206,33 @@ def test_an_upset_customer_gets_the_acknowledgment_before_the_answer() -> None:
         )
         == "失礼しました。送料は550円です。"
     )
+
+
+def test_the_voice_checks_its_own_texts() -> None:
+    assert check_voice(PROFILE) == []
+    broken = dataclasses.replace(
+        PROFILE,
+        greeting={**PROFILE.greeting, "ja": "しずくだよ。"},
+        sign_off={**PROFILE.sign_off, "en": "More at https://elsewhere.example/help"},
+        acknowledgment={"en": "Sorry, we guarantee a fix.", "ja": "すみません。"},
+    )
+    found = {(f.code, f.language, f.excerpt) for f in check_voice(broken)}
+    assert found == {
+        (FindingCode.CASUAL_REGISTER, "ja", "しずくだよ。"),
+        (FindingCode.UNKNOWN_LINK, "en", "https://elsewhere.example/help"),
+        (FindingCode.BANNED_WORD, "en", "guarantee"),
+        (FindingCode.APOLOGY_NOT_HUMBLE, "ja", "すみません"),
+    }
+    # The persona is filled in before the check: a banned persona name is found too.
+    named = dataclasses.replace(PROFILE, persona={**PROFILE.persona, "en": "Miracle"})
+    assert [(f.code, f.excerpt) for f in check_voice(named)] == [
+        (FindingCode.BANNED_WORD, "miracle")
+    ]
+    # A casual Japanese voice may greet casually; empty texts are not checked.
+    casual = dataclasses.replace(
+        broken, japanese_register=Register.CASUAL, acknowledgment={"en": "", "ja": ""}
+    )
+    assert {f.code for f in check_voice(casual)} == {FindingCode.UNKNOWN_LINK}
 
 
 def test_later_replies_are_the_text_alone() -> None:

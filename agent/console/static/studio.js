@@ -28,10 +28,10 @@ function say(text, isError) {
   flash.classList.toggle("error", Boolean(isError));
 }
 
-function failed(error) {
+function failed(error, listId = "findings") {
   if (error.findings) {
-    say(words.fix_first, true);
-    showFindings(error.findings);
+    say(listId === "findings" ? words.fix_first : words.fix_voice, true);
+    showFindings(error.findings, listId);
   } else {
     say(error.message, true);
   }
@@ -80,8 +80,8 @@ function voiceOf(form) {
   };
 }
 
-function showFindings(findings) {
-  const list = document.getElementById("findings");
+function showFindings(findings, listId = "findings") {
+  const list = document.getElementById(listId);
   if (!list) return;
   list.replaceChildren();
   if (!findings || findings.length === 0) {
@@ -223,12 +223,19 @@ async function pollJob() {
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   event.preventDefault();
+  if (form.id === "voice-form") {
+    const list = document.getElementById("voice-findings");
+    try {
+      await call("PUT", "/console/studio/api/voice", { profile: voiceOf(form) });
+      if (list) list.replaceChildren();
+      say(words.saved);
+    } catch (error) {
+      failed(error, "voice-findings");
+    }
+    return;
+  }
   try {
     if (form.id === "faq-form") await onFaqForm(form, event.submitter?.dataset.action || "save");
-    if (form.id === "voice-form") {
-      await call("PUT", "/console/studio/api/voice", { profile: voiceOf(form) });
-      say(words.saved);
-    }
     if (form.id === "try-form") {
       showTry(await call("POST", "/console/studio/api/try", { text: value(form, "text") }));
     }
