@@ -15,7 +15,7 @@ class Reason(StrEnum):
     ASKED_FOR_PERSON = "asked_for_person"
     CRITICAL = "critical_urgency"
     HIGH_NEGATIVE = "high_urgency_negative"
-    HIGH_ALWAYS = "high_urgency_unanswered_or_public"
+    HIGH_ALWAYS = "high_urgency_configured"  # a kind named in PolicyConfig.high_always
     FALLBACKS = "repeated_fallback"
     SENTIMENT_DROP = "sentiment_dropped"
 
