@@ -10,6 +10,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SIGNALS_MODEL_DIR = REPO_ROOT / "models" / "signals"
 DEFAULT_FAQ_MIN_CONFIDENCE = 0.5
+# Where a critical rule's words are in the message but one of its `ignore` guards took them out
+# (a guard cannot tell "didn't sting at first, but now my eyes are swollen" from "doesn't sting
+# at all"), the model decides at this lower bar. Chosen on agent/signals/data/dev_guarded.jsonl
+# (90 reports that guards silenced, 86 harmless messages aimed at the same guards): from the
+# model's own bar of 0.6 down to 0.3 it caught 27 more reports for 21 more false alarms; below
+# 0.3 each report more cost three or four false alarms. 1 turns it off: every guard stands.
+DEFAULT_GUARDED_CRITICAL_MIN = 0.3
 
 
 class Account(BaseModel):
@@ -104,6 +111,11 @@ class Settings(BaseSettings):
     signals_model_dir: Path = SIGNALS_MODEL_DIR
     signals_encoder_path: Path | None = None
     signals_threads: int = Field(default=2, ge=1)
+    # Where an urgency rule's guard took a critical rule's words out, the model's bar for
+    # critical (agent/signals/analyzer.py); 1 lets every guard stand.
+    signals_guarded_critical_min: float = Field(
+        default=DEFAULT_GUARDED_CRITICAL_MIN, ge=0.0, le=1.0
+    )
     urgency_rules_path: Path = REPO_ROOT / "agent" / "signals" / "urgency_rules.yml"
     person_requests_path: Path = REPO_ROOT / "agent" / "signals" / "person_requests.yml"
     # Escalation policy (agent/escalation/policy.py).

@@ -1,6 +1,7 @@
 """Signals for a message: language (script + fastText), sentiment (learned model), urgency (rules
-first, the learned model where no rule fires, the intent for chit-chat), the intent from Rasa,
-and whether the customer asks for a person (brand-editable phrases, besides Rasa's intent)."""
+first, the learned model where no rule fires or where a rule's guard took a critical rule's words
+out, the intent for chit-chat), the intent from Rasa, and whether the customer asks for a person
+(brand-editable phrases, besides Rasa's intent)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from agent.settings import DEFAULT_GUARDED_CRITICAL_MIN as GUARDED_CRITICAL_MIN
 from agent.signals.data import CHITCHAT_INTENTS
 from agent.signals.language import detect_language
 from agent.signals.model import SignalModel
 from agent.signals.person_requests import PersonRequests, asked_for_person
-from agent.signals.rules import UrgencyRule, match_rules
+from agent.signals.rules import RuleHit, UrgencyRule, match_rules, silenced_rules
 from agent.signals.types import (
     Intent,
     Sentiment,
@@ -40,6 +42,10 @@ _NORMAL_INTENTS = frozenset({"faq", "complaint", "human_handoff"})
 _MODEL_REASON = {
     "en": "reads like messages that needed a person (model, {p:.0%} sure)",
     "ja": "担当者対応が必要だった文面に類似（モデル判定、確度{p:.0%}）",
+}
+_GUARDED_REASON = {
+    "en": "; also worded like a harmless message, read as a report by the model ({p:.0%} sure)",
+    "ja": "。問題のない文面にも似ていますが、モデルは報告と判定（確度{p:.0%}）",
 }
 
 
@@ -84,8 +90,10 @@ class Analyzer:
         intents: IntentSource | None,
         faq_min_confidence: float,
         person_requests: PersonRequests | None = None,
+        guarded_critical_min: float = GUARDED_CRITICAL_MIN,
     ) -> None:
         self._model = model
+        self._guarded_min = guarded_critical_min
         self._rules = rules
         self._person_requests = person_requests
         self._intents = intents
@@ -169,16 +177,19 @@ class Analyzer:
     ) -> Urgency:
         expected = sum(_LEVEL_FLOOR[UrgencyLevel(k)] * p for k, p in probs.items()) / 0.75
         hits = match_rules(text, self._rules, language=language)
+        lang = language if language in _MODEL_REASON else "en"
+        if not hits or hits[0].level is not UrgencyLevel.CRITICAL:
+            p = probs.get(UrgencyLevel.CRITICAL.value, 0.0)
+            silenced = (
+                silenced_rules(text, self._rules, level=UrgencyLevel.CRITICAL, language=language)
+                if self._guarded_min < 1.0 and p >= self._guarded_min
+                else []
+            )
+            if silenced:
+                return _ruled(silenced, expected, _GUARDED_REASON[lang].format(p=p))
         if hits:
             level = hits[0].level
-            top = [h for h in hits if h.level is level]
-            return Urgency(
-                level=level,
-                score=round(max(_LEVEL_FLOOR[level] + 0.2, min(1.0, expected)), 3),
-                reasons=tuple(f"{h.explanation} (“{h.matched.strip()}”)" for h in top),
-                reason_keys=tuple(h.reason for h in top),
-            )
-        lang = language if language in _MODEL_REASON else "en"
+            return _ruled([h for h in hits if h.level is level], expected)
         for level, floor in (
             (UrgencyLevel.CRITICAL, MODEL_CRITICAL_MIN),
             (UrgencyLevel.HIGH, MODEL_HIGH_MIN),
@@ -202,6 +213,16 @@ class Analyzer:
             low, normal = probs.get("low", 0.0), probs.get("normal", 0.0)
             level = UrgencyLevel.LOW if low > normal else UrgencyLevel.NORMAL
         return Urgency(level=level, score=round(min(expected, 0.49), 3))
+
+
+def _ruled(top: list[RuleHit], expected: float, note: str = "") -> Urgency:
+    level = top[0].level
+    return Urgency(
+        level=level,
+        score=round(max(_LEVEL_FLOOR[level] + 0.2, min(1.0, expected)), 3),
+        reasons=tuple(f"{h.explanation} (“{h.matched.strip()}”){note}" for h in top),
+        reason_keys=tuple(h.reason for h in top),
+    )
 
 
 def _sentiment(probs: dict[str, float]) -> Sentiment:

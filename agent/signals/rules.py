@@ -111,3 +111,23 @@ def match_rules(text: str, rules: tuple[UrgencyRule, ...], *, language: str) -> 
             hits.append(RuleHit(rule.reason, rule.level, rule.explain[explain_in], found.group(0)))
     hits.sort(key=lambda hit: -hit.level.rank)
     return hits
+
+
+def silenced_rules(
+    text: str, rules: tuple[UrgencyRule, ...], *, level: UrgencyLevel, language: str
+) -> list[RuleHit]:
+    """The rules of `level` whose patterns match `text` only until their `ignore` guards take
+    words out: the message reads both like a report and like a look-alike a guard is there for
+    ("it didn't sting at first, but now my eyes are swollen"). `matched` holds the words the
+    rule would have fired on."""
+    folded = normalise(text)
+    explain_in = language if language in _LANGUAGES else "en"
+    out: list[RuleHit] = []
+    for rule in rules:
+        if rule.level is not level:
+            continue
+        patterns = tuple(p for group in rule.patterns.values() for p in group)
+        raw = first_match(folded, patterns, ())
+        if raw and not first_match(folded, patterns, (p for g in rule.ignore.values() for p in g)):
+            out.append(RuleHit(rule.reason, rule.level, rule.explain[explain_in], raw.group(0)))
+    return out
