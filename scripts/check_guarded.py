@@ -20,8 +20,9 @@ from pathlib import Path
 from agent.signals.analyzer import GUARDED_CRITICAL_MIN, Analyzer
 from agent.signals.data import DEV_GUARDED, read_jsonl
 from agent.signals.loader import cached_model
-from agent.signals.rules import load_rules, match_rules
+from agent.signals.rules import load_rules
 from agent.signals.types import UrgencyLevel
+from scripts.check_urgency_rules import rule_level
 
 
 def judged_critical(texts: list[str], guarded_min: float) -> list[bool]:
@@ -45,11 +46,7 @@ def main() -> None:
     texts = [row["text"] for row in rows]
     rules = load_rules()
     columns = {
-        "rules alone": [
-            bool(hits := match_rules(t, rules, language="en"))
-            and hits[0].level is UrgencyLevel.CRITICAL
-            for t in texts
-        ],
+        "rules alone": [rule_level(t, rules, "en")[0] == "critical" for t in texts],
         "rules + model at its own bar": judged_critical(texts, 1.0),
         f"as the app judges (guarded: model >= {args.min})": judged_critical(texts, args.min),
     }
