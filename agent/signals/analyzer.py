@@ -16,7 +16,7 @@ from agent.signals.data import CHITCHAT_INTENTS
 from agent.signals.language import detect_language
 from agent.signals.model import SignalModel
 from agent.signals.person_requests import PersonRequests, asked_for_person
-from agent.signals.rules import RuleHit, UrgencyRule, match_rules, silenced_rules
+from agent.signals.rules import RuleHit, UrgencyRule, read_rules
 from agent.signals.types import (
     Intent,
     Sentiment,
@@ -176,17 +176,20 @@ class Analyzer:
         asked: bool = False,
     ) -> Urgency:
         expected = sum(_LEVEL_FLOOR[UrgencyLevel(k)] * p for k, p in probs.items()) / 0.75
-        hits = match_rules(text, self._rules, language=language)
+        p_critical = probs.get(UrgencyLevel.CRITICAL.value, 0.0)
+        # Guarded critical rules matter only when the model leans that way enough to decide.
+        doubted = self._guarded_min < 1.0 and p_critical >= self._guarded_min
+        reading = read_rules(
+            text,
+            self._rules,
+            language=language,
+            silenced_level=UrgencyLevel.CRITICAL if doubted else None,
+        )
+        hits = reading.hits
         lang = language if language in _MODEL_REASON else "en"
-        if not hits or hits[0].level is not UrgencyLevel.CRITICAL:
-            p = probs.get(UrgencyLevel.CRITICAL.value, 0.0)
-            silenced = (
-                silenced_rules(text, self._rules, level=UrgencyLevel.CRITICAL, language=language)
-                if self._guarded_min < 1.0 and p >= self._guarded_min
-                else []
-            )
-            if silenced:
-                return _ruled(silenced, expected, _GUARDED_REASON[lang].format(p=p))
+        if reading.silenced and (not hits or hits[0].level is not UrgencyLevel.CRITICAL):
+            note = _GUARDED_REASON[lang].format(p=p_critical)
+            return _ruled(reading.silenced, expected, note)
         if hits:
             level = hits[0].level
             return _ruled([h for h in hits if h.level is level], expected)
@@ -215,7 +218,7 @@ class Analyzer:
         return Urgency(level=level, score=round(min(expected, 0.49), 3))
 
 
-def _ruled(top: list[RuleHit], expected: float, note: str = "") -> Urgency:
+def _ruled(top: Sequence[RuleHit], expected: float, note: str = "") -> Urgency:
     level = top[0].level
     return Urgency(
         level=level,

@@ -29,10 +29,9 @@ def load_person_requests(path: Path = DEFAULT_PERSON_REQUESTS) -> PersonRequests
         ignore = compile_patterns(data.get("ignore") or {}, path.name)
     except (AttributeError, TypeError) as exc:
         raise ConfigError(f"{path.name} is malformed: {exc!r}") from exc
-    flat = tuple(p for group in patterns.values() for p in group)
-    if not flat:
+    if not patterns:
         raise ConfigError(f"{path} defines no patterns")
-    return PersonRequests(flat, tuple(p for group in ignore.values() for p in group))
+    return PersonRequests(patterns, ignore)
 
 
 def asked_for_person(text: str, requests: PersonRequests) -> str | None:

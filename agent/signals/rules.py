@@ -23,8 +23,10 @@ class UrgencyRule:
     reason: str
     level: UrgencyLevel
     explain: dict[str, str]
-    patterns: dict[str, tuple[re.Pattern[str], ...]]
-    ignore: dict[str, tuple[re.Pattern[str], ...]]
+    # Both languages' patterns, in file order: every message is tried against all of them
+    # (customers mix languages: "the serum 使ったら rash"), so the grouping is only the file's.
+    patterns: tuple[re.Pattern[str], ...]
+    ignore: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,18 @@ class RuleHit:
     level: UrgencyLevel
     explanation: str
     matched: str  # the words that fired the rule, shown to support staff
+
+
+@dataclass(frozen=True, slots=True)
+class RuleReading:
+    """What the rules make of one message."""
+
+    hits: tuple[RuleHit, ...]  # the rules that fire, most urgent first
+    # Rules of the level asked for whose patterns match only until their `ignore` guards take
+    # words out: the message reads both like a report and like the look-alike a guard is there
+    # for ("it didn't sting at first, but now my eyes are swollen"). `matched` holds the words
+    # the rule would have fired on.
+    silenced: tuple[RuleHit, ...]
 
 
 def normalise(text: str) -> str:
@@ -71,16 +85,15 @@ def load_rules(path: Path = DEFAULT_RULES) -> tuple[UrgencyRule, ...]:
     return tuple(rules)
 
 
-def compile_patterns(
-    raw: dict[str, list[str]], where: str
-) -> dict[str, tuple[re.Pattern[str], ...]]:
-    out: dict[str, tuple[re.Pattern[str], ...]] = {}
+def compile_patterns(raw: dict[str, list[str]], where: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns of every language of a `{language: [pattern, ...]}` block, in file order."""
+    out: list[re.Pattern[str]] = []
     for lang, patterns in raw.items():
         try:
-            out[str(lang)] = tuple(re.compile(normalise(p), re.IGNORECASE) for p in patterns or ())
+            out.extend(re.compile(normalise(p), re.IGNORECASE) for p in patterns or ())
         except re.error as exc:
             raise ConfigError(f"{where}: bad pattern for {lang}: {exc}") from exc
-    return out
+    return tuple(out)
 
 
 def first_match(
@@ -93,41 +106,34 @@ def first_match(
     return next((m for p in patterns if (m := p.search(folded))), None)
 
 
-def match_rules(text: str, rules: tuple[UrgencyRule, ...], *, language: str) -> list[RuleHit]:
-    """Every rule that fires on `text`, most urgent first.
-
-    Both languages' patterns are tried whatever the detected language: customers mix them
-    ("the serum 使ったら rash"), and a miss costs more than a second regex pass."""
+def read_rules(
+    text: str,
+    rules: tuple[UrgencyRule, ...],
+    *,
+    language: str,
+    silenced_level: UrgencyLevel | None = None,
+) -> RuleReading:
+    """Every rule that fires on `text`, most urgent first, and, if `silenced_level` is given,
+    the rules of that level that a guard silenced. Explanations are in `language` (English for
+    languages the brand file does not cover)."""
     folded = normalise(text)
     explain_in = language if language in _LANGUAGES else "en"
     hits: list[RuleHit] = []
+    silenced: list[RuleHit] = []
     for rule in rules:
-        found = first_match(
-            folded,
-            (p for group in rule.patterns.values() for p in group),
-            (p for group in rule.ignore.values() for p in group),
-        )
-        if found:
-            hits.append(RuleHit(rule.reason, rule.level, rule.explain[explain_in], found.group(0)))
+        explanation = rule.explain[explain_in]
+        if found := first_match(folded, rule.patterns, rule.ignore):
+            hits.append(RuleHit(rule.reason, rule.level, explanation, found.group(0)))
+        elif (
+            rule.level is silenced_level
+            and rule.ignore
+            and (raw := first_match(folded, rule.patterns, ()))
+        ):
+            silenced.append(RuleHit(rule.reason, rule.level, explanation, raw.group(0)))
     hits.sort(key=lambda hit: -hit.level.rank)
-    return hits
+    return RuleReading(tuple(hits), tuple(silenced))
 
 
-def silenced_rules(
-    text: str, rules: tuple[UrgencyRule, ...], *, level: UrgencyLevel, language: str
-) -> list[RuleHit]:
-    """The rules of `level` whose patterns match `text` only until their `ignore` guards take
-    words out: the message reads both like a report and like a look-alike a guard is there for
-    ("it didn't sting at first, but now my eyes are swollen"). `matched` holds the words the
-    rule would have fired on."""
-    folded = normalise(text)
-    explain_in = language if language in _LANGUAGES else "en"
-    out: list[RuleHit] = []
-    for rule in rules:
-        if rule.level is not level:
-            continue
-        patterns = tuple(p for group in rule.patterns.values() for p in group)
-        raw = first_match(folded, patterns, ())
-        if raw and not first_match(folded, patterns, (p for g in rule.ignore.values() for p in g)):
-            out.append(RuleHit(rule.reason, rule.level, rule.explain[explain_in], raw.group(0)))
-    return out
+def match_rules(text: str, rules: tuple[UrgencyRule, ...], *, language: str) -> list[RuleHit]:
+    """Every rule that fires on `text`, most urgent first."""
+    return list(read_rules(text, rules, language=language).hits)

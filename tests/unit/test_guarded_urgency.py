@@ -7,11 +7,18 @@ from pydantic import ValidationError
 
 from agent.settings import Settings
 from agent.signals.analyzer import GUARDED_CRITICAL_MIN, MODEL_CRITICAL_MIN, Analyzer
-from agent.signals.rules import load_rules, match_rules, silenced_rules
+from agent.signals.rules import RuleHit, load_rules, match_rules, read_rules
 from agent.signals.types import UrgencyLevel
 from tests.conftest import make_settings
 
 RULES = load_rules()
+
+
+def silenced(text: str, language: str = "en") -> tuple[RuleHit, ...]:
+    reading = read_rules(text, RULES, language=language, silenced_level=UrgencyLevel.CRITICAL)
+    return reading.silenced
+
+
 # Each reads like a report and, to a guard, like a harmless message: "didn't sting at first"
 # is taken out as good news, an ingredient that "stings" as talk about acids in general.
 GUARDED_REPORTS = [
@@ -47,7 +54,7 @@ def analyzer(critical: float, guarded_min: float = GUARDED_CRITICAL_MIN) -> Anal
 
 @pytest.mark.parametrize(("text", "reason"), GUARDED_REPORTS)
 def test_a_guarded_report_names_the_silenced_rule_and_its_words(text: str, reason: str) -> None:
-    found = silenced_rules(text, RULES, level=UrgencyLevel.CRITICAL, language="en")
+    found = silenced(text)
     assert [hit.reason for hit in found] == [reason]
     assert found[0].matched.strip() and found[0].matched.strip() in text.lower()
 
@@ -55,7 +62,14 @@ def test_a_guarded_report_names_the_silenced_rule_and_its_words(text: str, reaso
 def test_a_message_that_fires_or_never_matched_is_not_silenced() -> None:
     fired = "my face is swollen and burning after the toner"
     for text in (fired, "where is my order? it's been a week"):
-        assert silenced_rules(text, RULES, level=UrgencyLevel.CRITICAL, language="en") == []
+        assert silenced(text) == ()
+
+
+def test_silenced_rules_are_looked_for_only_when_asked() -> None:
+    text, _ = GUARDED_REPORTS[0]
+    reading = read_rules(text, RULES, language="en")
+    assert reading.silenced == ()
+    assert not any(hit.level is UrgencyLevel.CRITICAL for hit in reading.hits)
 
 
 @pytest.mark.parametrize(("text", "reason"), GUARDED_REPORTS)
@@ -110,7 +124,7 @@ async def test_a_guarded_critical_outranks_a_high_rule() -> None:
 
 async def test_japanese_staff_read_the_doubt_in_japanese() -> None:
     text = "赤みが出たらすぐやめたんですが、3日経っても引きません"
-    assert silenced_rules(text, RULES, level=UrgencyLevel.CRITICAL, language="ja")
+    assert silenced(text, "ja")
     urgency = (await analyzer(0.5).judge(text)).signals.urgency
     assert urgency.level is UrgencyLevel.CRITICAL
     assert "モデルは報告と判定" in urgency.reasons[0]
