@@ -20,15 +20,17 @@ from pathlib import Path
 from agent.signals.analyzer import GUARDED_CRITICAL_MIN, Analyzer
 from agent.signals.data import DEV_GUARDED, read_jsonl
 from agent.signals.loader import cached_model
-from agent.signals.rules import load_rules
+from agent.signals.rules import UrgencyRule, load_rules
 from agent.signals.types import UrgencyLevel
 from scripts.check_urgency_rules import rule_level
 
 
-def judged_critical(texts: list[str], guarded_min: float) -> list[bool]:
+def judged_critical(
+    texts: list[str], rules: tuple[UrgencyRule, ...], guarded_min: float
+) -> list[bool]:
     analyzer = Analyzer(
         model=cached_model(),
-        rules=load_rules(),
+        rules=rules,
         intents=None,
         faq_min_confidence=0.5,
         guarded_critical_min=guarded_min,
@@ -47,8 +49,10 @@ def main() -> None:
     rules = load_rules()
     columns = {
         "rules alone": [rule_level(t, rules, "en")[0] == "critical" for t in texts],
-        "rules + model at its own bar": judged_critical(texts, 1.0),
-        f"as the app judges (guarded: model >= {args.min})": judged_critical(texts, args.min),
+        "rules + model at its own bar": judged_critical(texts, rules, 1.0),
+        f"as the app judges (guarded: model >= {args.min})": judged_critical(
+            texts, rules, args.min
+        ),
     }
     kinds = sorted({row["reason"] or row["kind"] for row in rows})
     print(f"{args.data.name}: {len(rows)} messages\n")
