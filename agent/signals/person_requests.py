@@ -6,20 +6,19 @@ supervisor about how I've been treated")."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import ConfigError
-from agent.signals.rules import compile_patterns, first_match, normalise, read_yaml
+from agent.signals.rules import Matcher, compile_patterns, first_match, normalise, read_yaml
 
 DEFAULT_PERSON_REQUESTS = Path(__file__).with_name("person_requests.yml")
 
 
 @dataclass(frozen=True, slots=True)
 class PersonRequests:
-    patterns: tuple[re.Pattern[str], ...]
-    ignore: tuple[re.Pattern[str], ...]
+    patterns: tuple[Matcher, ...]
+    ignore: tuple[Matcher, ...]
 
 
 def load_person_requests(path: Path = DEFAULT_PERSON_REQUESTS) -> PersonRequests:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -16,6 +16,109 @@ from agent.signals.types import UrgencyLevel
 
 DEFAULT_RULES = Path(__file__).with_name("urgency_rules.yml")
 _LANGUAGES = ("en", "ja")
+# A pattern that ends in "and nothing like this anywhere later" (or "and this somewhere later").
+_TAIL_CONDITIONS = {"(?!(?s:.)*": True, "(?=(?s:.)*": False}
+_WHOLE_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
+class Matcher(Protocol):
+    """What the rules need of a compiled pattern; `re.Pattern` is one."""
+
+    def search(self, string: str) -> re.Match[str] | None: ...
+
+    def sub(self, repl: str, string: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TailCondition:
+    """`words(?!(?s:.)*later)` (or `(?=…)`), read in time linear in the message.
+
+    As a plain regex, every place `words` matches scans the rest of the message for `later`, so
+    a message that repeats the words costs the square of its length (a second per message at
+    the API's 20,000 characters). Here `later`'s last start is found once and each match of
+    `words` only compares its end with it. Where a match of `words` fails the condition, the
+    next one is looked for from the following character; a regex would also have tried the
+    other lengths `words` can take at the same place, which only matters when `later` begins
+    inside the longer one. Guards then take out fewer words, patterns fire on fewer: the rules
+    never get laxer about a report than the plain regex."""
+
+    words: re.Pattern[str]
+    later: re.Pattern[str]
+    absent: bool  # `(?!…)`: `later` must not occur after the words; `(?=…)`: it must
+
+    def search(self, string: str) -> re.Match[str] | None:
+        return next(self._matches(string), None)
+
+    def sub(self, repl: str, string: str) -> str:
+        parts: list[str] = []
+        kept = 0
+        for match in self._matches(string):
+            parts += [string[kept : match.start()], repl]
+            kept = match.end()
+        parts.append(string[kept:])
+        return "".join(parts)
+
+    def _matches(self, string: str) -> Iterator[re.Match[str]]:
+        """Non-overlapping matches that meet the condition, left to right."""
+        last_later: int | None = None
+        pos = 0
+        while pos <= len(string) and (match := self.words.search(string, pos)):
+            if last_later is None:  # only messages with the words pay for this
+                last_later = _last_start(self.later, string)
+            if (match.end() > last_later) is self.absent:
+                yield match
+                pos = match.end() if match.end() > match.start() else match.end() + 1
+            else:
+                pos = match.start() + 1
+
+
+def _last_start(pattern: re.Pattern[str], string: str) -> int:
+    """Where the last match of `pattern` in `string` starts (-1: none), overlapping ones
+    counted: a lookahead sees every place the pattern matches."""
+    last, pos = -1, 0
+    while match := pattern.search(string, pos):
+        last = pos = match.start()
+        pos += 1
+    return last
+
+
+def _split_tail(source: str) -> tuple[str, str, bool] | None:
+    """`(words, later, absent)` when `source` is `words` followed by a last top-level group
+    `(?!(?s:.)*later)` or `(?=(?s:.)*later)`, with no top-level `|` (which would give the
+    condition to the last branch only), no flags set for the whole pattern and no backreference
+    in `later`."""
+    if _WHOLE_FLAGS.match(source):
+        return None
+    depth, i, last_open, last_close, in_class = 0, 0, -1, -1, False
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += 2 if source[i + 1 : i + 2] == "^" else 1
+            i += 1 if source[i : i + 1] == "]" else 0  # "[]" and "[^]": "]" is a member
+            continue
+        elif char == "(":
+            last_open = i if depth == 0 else last_open
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            last_close = i if depth == 0 else last_close
+        elif char == "|" and depth == 0:
+            return None
+        i += 1
+    if last_open <= 0 or last_close != len(source) - 1:
+        return None
+    tail = source[last_open:]
+    for prefix, absent in _TAIL_CONDITIONS.items():
+        later = tail[len(prefix) : -1]
+        if tail.startswith(prefix) and not re.search(r"\\\d|\(\?P=", later):
+            return source[:last_open], later, absent
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +128,8 @@ class UrgencyRule:
     explain: dict[str, str]
     # Both languages' patterns, in file order: every message is tried against all of them
     # (customers mix languages: "the serum 使ったら rash"), so the grouping is only the file's.
-    patterns: tuple[re.Pattern[str], ...]
-    ignore: tuple[re.Pattern[str], ...]
+    patterns: tuple[Matcher, ...]
+    ignore: tuple[Matcher, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,19 +188,28 @@ def load_rules(path: Path = DEFAULT_RULES) -> tuple[UrgencyRule, ...]:
     return tuple(rules)
 
 
-def compile_patterns(raw: dict[str, list[str]], where: str) -> tuple[re.Pattern[str], ...]:
+def compile_patterns(raw: dict[str, list[str]], where: str) -> tuple[Matcher, ...]:
     """The patterns of every language of a `{language: [pattern, ...]}` block, in file order."""
-    out: list[re.Pattern[str]] = []
+    out: list[Matcher] = []
     for lang, patterns in raw.items():
         try:
-            out.extend(re.compile(normalise(p), re.IGNORECASE) for p in patterns or ())
+            out.extend(compile_pattern(normalise(p)) for p in patterns or ())
         except re.error as exc:
             raise ConfigError(f"{where}: bad pattern for {lang}: {exc}") from exc
     return tuple(out)
 
 
+def compile_pattern(source: str) -> Matcher:
+    """The regex, checked whole, or a `TailCondition` when it ends in one."""
+    whole = re.compile(source, re.IGNORECASE)
+    if (split := _split_tail(source)) is None:
+        return whole
+    words, later, absent = split
+    return TailCondition(re.compile(words, re.IGNORECASE), re.compile(later, re.IGNORECASE), absent)
+
+
 def first_match(
-    folded: str, patterns: Iterable[re.Pattern[str]], ignore: Iterable[re.Pattern[str]]
+    folded: str, patterns: Iterable[Matcher], ignore: Iterable[Matcher]
 ) -> re.Match[str] | None:
     """The first pattern that matches `folded` (already `normalise`d) once every `ignore`
     pattern's words are taken out."""
