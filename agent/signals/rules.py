@@ -76,7 +76,9 @@ def _last_start(pattern: re.Pattern[str], string: str) -> int:
     """Where the last match of `pattern` in `string` starts (-1: none), overlapping ones
     counted: a lookahead sees every place the pattern matches."""
     last, pos = -1, 0
-    while match := pattern.search(string, pos):
+    # `search` reads a position past the end as the end: a pattern that matches there (`$`)
+    # would be found again and again.
+    while pos <= len(string) and (match := pattern.search(string, pos)):
         last = pos = match.start()
         pos += 1
     return last

@@ -22,10 +22,14 @@ TEXTS = [
     "lol sue me",
     "sue me. sue me haha. sue me",
     "haha sue me haha sue me",
+    "xa",
+    "a ab a",
 ]
 
 
-@pytest.mark.parametrize("source", [GUARD, WANTED])
+@pytest.mark.parametrize(
+    "source", [GUARD, WANTED, "a(?!(?s:.)*$)", r"a(?=(?s:.)*\b)", "a(?!(?s:.)*b?)"]
+)
 @pytest.mark.parametrize("text", TEXTS)
 def test_it_finds_and_takes_out_what_the_regex_does(source: str, text: str) -> None:
     plain = re.compile(source, re.IGNORECASE)
