@@ -5,7 +5,13 @@ import re
 
 import pytest
 
-from agent.signals.rules import TailCondition, compile_pattern, load_rules, normalise
+from agent.signals.rules import (
+    TailCondition,
+    compile_pattern,
+    compile_patterns,
+    load_rules,
+    normalise,
+)
 
 GUARD = "偽物対策(って|は)?(して|やって)ますか(?!(?s:.)*(買っ|届|半額))"
 WANTED = r"\bsue me\b(?=(?s:.)*(lol|haha))"
@@ -50,10 +56,21 @@ def test_it_finds_and_takes_out_what_the_regex_does(source: str, text: str) -> N
         "(?s)a(?!(?s:.)*c)",  # a flag for the whole pattern would not reach `later`
         r"a\(?!(?s:.)*c\)",  # escaped parentheses are no group
         "a(?![^.]*c)",  # a bounded look: already linear
+        "a(?!(?s:.)*c|d)",  # "d" is looked for right after the words, not anywhere later
+        "a(?!(?s:.)*?c)",  # lazy: another look
+        "(a)?b(?!(?s:.)*(?(1)c|d))",  # a conditional on a group of the words
+        "(?#[)a|b[])](?!(?s:.)*c)",  # a comment hides the `|`
+        "x??(?!(?s:.)*z)",  # words that can be empty
     ],
 )
 def test_other_shapes_stay_plain_regexes(source: str) -> None:
     assert isinstance(compile_pattern(source), re.Pattern)
+
+
+def test_patterns_keep_their_upper_case_escapes() -> None:
+    """`\\S` is "not a space": lower-casing the pattern would have made it "a space"."""
+    [pattern] = compile_patterns({"en": [r"\bcode \S+"]}, "test")
+    assert pattern.search(normalise("use code ABC123")) and not pattern.search("code  ")
 
 
 def test_brackets_in_a_character_class_are_not_groups() -> None:
