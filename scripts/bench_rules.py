@@ -37,7 +37,8 @@ def with_long_looks(texts: list[str], rules: tuple[UrgencyRule, ...]) -> list[st
     tails = [
         p for rule in rules for p in rule.patterns + rule.ignore if isinstance(p, TailCondition)
     ]
-    return [t for t in texts if any(tail.words.search(normalise(t)) for tail in tails)]
+    folded = [normalise(t) for t in texts]
+    return [t for t, f in zip(texts, folded, strict=True) if any(p.words.search(f) for p in tails)]
 
 
 def time_rules(texts: list[str], rules: tuple[UrgencyRule, ...]) -> list[tuple[float, str]]:

@@ -69,7 +69,6 @@ class Unsure:
 
     probs: dict[str, float]  # the urgency head's
     expected: float  # the urgency score the head's probabilities give
-    asked: bool  # the customer asked for a person
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +76,6 @@ class Reading:
     """A message read before its intent is known: language, sentiment and the urgency the rules
     and the model give. `complete` adds the intent (from the same Rasa pass that answers)."""
 
-    text: str
     language: str
     sentiment: Sentiment
     asked: str | None
@@ -91,7 +89,7 @@ class Reading:
     def signals(self, intent: Intent | None) -> Signals:
         urgency = self.urgency
         if isinstance(urgency, Unsure):
-            urgency = _by_intent(urgency, intent)
+            urgency = _by_intent(urgency, intent, asked=self.asked is not None)
         return Signals(self.language, self.sentiment, urgency, intent, self.asked)
 
 
@@ -183,12 +181,10 @@ class Analyzer:
             if self._person_requests is not None
             else None
         )
-        urgency = self._urgency(text, language, probs["urgency"], asked=asked is not None)
-        return Reading(text, language, _sentiment(probs["sentiment"]), asked, urgency)
+        urgency = self._urgency(text, language, probs["urgency"])
+        return Reading(language, _sentiment(probs["sentiment"]), asked, urgency)
 
-    def _urgency(
-        self, text: str, language: str, probs: dict[str, float], *, asked: bool
-    ) -> Urgency | Unsure:
+    def _urgency(self, text: str, language: str, probs: dict[str, float]) -> Urgency | Unsure:
         expected = sum(_LEVEL_FLOOR[UrgencyLevel(k)] * p for k, p in probs.items()) / 0.75
         p_critical = probs.get(UrgencyLevel.CRITICAL.value, 0.0)
         # Guarded critical rules matter only when the model leans that way enough to decide.
@@ -219,12 +215,12 @@ class Analyzer:
                     reasons=(_MODEL_REASON[lang].format(p=p),),
                     reason_keys=("model",),
                 )
-        return Unsure(probs, expected, asked)
+        return Unsure(probs, expected)
 
 
-def _by_intent(unsure: Unsure, intent: Intent | None) -> Urgency:
+def _by_intent(unsure: Unsure, intent: Intent | None, *, asked: bool) -> Urgency:
     base = intent.name.split("/")[0] if intent else ""
-    if unsure.asked:  # a request for a person is never idle chatter, whatever Rasa read
+    if asked:  # a request for a person is never idle chatter, whatever Rasa read
         level = UrgencyLevel.NORMAL
     elif base in CHITCHAT_INTENTS:
         level = UrgencyLevel.LOW
