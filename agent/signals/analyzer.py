@@ -1,7 +1,7 @@
 """Signals for a message: language (script + fastText), sentiment (learned model), urgency (rules
-first, the learned model where no rule fires or where a rule's guard took a critical rule's words
-out, the intent for chit-chat), the intent from Rasa, and whether the customer asks for a person
-(brand-editable phrases, besides Rasa's intent)."""
+first; the learned model where no rule fires, where a rule's guard took a critical rule's words
+out, or above a high rule; the intent for chit-chat), the intent from Rasa, and whether the
+customer asks for a person (brand-editable phrases, besides Rasa's intent)."""
 
 from __future__ import annotations
 
@@ -202,7 +202,14 @@ class Analyzer:
             return _ruled(reading.silenced, expected, note)
         if hits:
             level = hits[0].level
-            return _ruled([h for h in hits if h.level is level], expected)
+            top = [h for h in hits if h.level is level]
+            if level is UrgencyLevel.HIGH and p_critical >= MODEL_CRITICAL_MIN:
+                # A high rule sets a floor, not a ceiling: a fraud read as a wrong charge, or a
+                # legal threat read as repeated contact, is raised when the model is as sure as
+                # it must be to raise a message no rule caught.
+                model = _MODEL_REASON[lang].format(p=p_critical)
+                return _ruled(top, expected, level=UrgencyLevel.CRITICAL, also=model)
+            return _ruled(top, expected)
         for level, floor in (
             (UrgencyLevel.CRITICAL, MODEL_CRITICAL_MIN),
             (UrgencyLevel.HIGH, MODEL_HIGH_MIN),
@@ -232,13 +239,30 @@ def _by_intent(unsure: Unsure, intent: Intent | None, *, asked: bool) -> Urgency
     return Urgency(level=level, score=round(min(unsure.expected, 0.49), 3))
 
 
-def _ruled(top: Sequence[RuleHit], expected: float, note: str = "") -> Urgency:
-    level = top[0].level
+def _ruled(
+    top: Sequence[RuleHit],
+    expected: float,
+    note: str = "",
+    *,
+    level: UrgencyLevel | None = None,
+    also: str | None = None,
+) -> Urgency:
+    """The urgency the rules' hits give (`level`: the model raised it, saying why in `also`)."""
+    level = level or top[0].level
+    reasons = [f"{h.explanation} (“{h.matched.strip()}”){note}" for h in top]
+    keys = [h.reason for h in top]
+    # A rule's level scores above the model's own at the same level; a level the model raised
+    # scores as the model's reading does.
+    floor = _LEVEL_FLOOR[level] + 0.2
+    if also is not None:
+        reasons.append(also)
+        keys.append("model")
+        floor = _LEVEL_FLOOR[level]
     return Urgency(
         level=level,
-        score=round(max(_LEVEL_FLOOR[level] + 0.2, min(1.0, expected)), 3),
-        reasons=tuple(f"{h.explanation} (“{h.matched.strip()}”){note}" for h in top),
-        reason_keys=tuple(h.reason for h in top),
+        score=round(max(floor, min(1.0, expected)), 3),
+        reasons=tuple(reasons),
+        reason_keys=tuple(keys),
     )
 
 

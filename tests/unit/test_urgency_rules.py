@@ -46,6 +46,15 @@ def top(text: str, language: str = "en") -> tuple[str | None, UrgencyLevel | Non
         ("1歳の息子がリップをくわえて遊んでた", "child_ingestion"),
         ("someone has been ordering stuff on my account", "account_takeover"),
         ("could you send your press kit for a piece i'm writing?", "press"),
+        # A journalist's right of reply; an order e-mail going to a place the customer never was.
+        ("We'd like to give you an opportunity to respond before it's published Friday", "press"),
+        ("offering you a right-of-reply, the piece goes to print tomorrow", "press"),
+        ("I run a skincare substack and I'm writing up the rumours about the toner", "press"),
+        (
+            "your confirmation email says my parcel is heading to Sapporo. I'm in Fukuoka and "
+            "have never been there",
+            "account_takeover",
+        ),
     ],
 )
 def test_critical_reports_in_both_languages(text: str, reason: str) -> None:
@@ -63,6 +72,9 @@ def test_critical_reports_in_both_languages(text: str, reason: str) -> None:
         ("this is my third message and nobody answers", "repeated_contact"),
         ("何回も連絡してるのに返事がない", "repeated_contact"),
         ("fix it or i'm posting about this on tiktok", "public_threat"),
+        # A customer's "chance to respond" before a review is a threat to go public, not press.
+        ("i'm giving you a chance to respond before it goes up on google reviews", "public_threat"),
+        ("ok so chance to reply before this goes up? my 1-star review is drafted", "public_threat"),
         ("このままならSNSで拡散します", "public_threat"),
     ],
 )
@@ -89,6 +101,10 @@ def test_high_reports_in_both_languages(text: str, reason: str) -> None:
         "where is my order?",
         "password reset link not working",
         "the reset email never arrives, can you resend it?",
+        # A confirmation going to the customer's own other address.
+        "got my shipping confirmation and it says going to an address in Osaka - that's my office",
+        "dispatch confirmation says it's being sent to someone called Aya T - that's my wife lol",
+        "my friend says your serum has steroids in it, can you reply to these claims?",
     ],
 )
 def test_look_alikes_do_not_fire(text: str) -> None:
