@@ -17,6 +17,9 @@ DEFAULT_FAQ_MIN_CONFIDENCE = 0.5
 # model's own bar of 0.6 down to 0.3 it caught 27 more reports for 21 more false alarms; below
 # 0.3 each report more cost three or four false alarms. 1 turns it off: every guard stands.
 DEFAULT_GUARDED_CRITICAL_MIN = 0.3
+# Where a high rule fires, the model's bar for raising the message to critical: its own bar for
+# messages no rule caught (agent/signals/analyzer.py). 1 turns it off: a high rule caps the level.
+DEFAULT_HIGH_RULE_CRITICAL_MIN = 0.6
 
 
 class Account(BaseModel):
@@ -115,6 +118,9 @@ class Settings(BaseSettings):
     # critical (agent/signals/analyzer.py); 1 lets every guard stand.
     signals_guarded_critical_min: float = Field(
         default=DEFAULT_GUARDED_CRITICAL_MIN, ge=0.0, le=1.0
+    )
+    signals_high_rule_critical_min: float = Field(
+        default=DEFAULT_HIGH_RULE_CRITICAL_MIN, ge=0.0, le=1.0
     )
     urgency_rules_path: Path = REPO_ROOT / "agent" / "signals" / "urgency_rules.yml"
     person_requests_path: Path = REPO_ROOT / "agent" / "signals" / "person_requests.yml"

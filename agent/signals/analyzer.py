@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from agent.settings import DEFAULT_GUARDED_CRITICAL_MIN as GUARDED_CRITICAL_MIN
+from agent.settings import DEFAULT_HIGH_RULE_CRITICAL_MIN as HIGH_RULE_CRITICAL_MIN
 from agent.signals.data import CHITCHAT_INTENTS
 from agent.signals.language import detect_language
 from agent.signals.model import SignalModel
@@ -111,9 +112,11 @@ class Analyzer:
         faq_min_confidence: float,
         person_requests: PersonRequests | None = None,
         guarded_critical_min: float = GUARDED_CRITICAL_MIN,
+        high_rule_critical_min: float = HIGH_RULE_CRITICAL_MIN,
     ) -> None:
         self._model = model
         self._guarded_min = guarded_critical_min
+        self._high_rule_min = high_rule_critical_min
         self._rules = rules
         self._person_requests = person_requests
         self._intents = intents
@@ -203,10 +206,11 @@ class Analyzer:
         if hits:
             level = hits[0].level
             top = [h for h in hits if h.level is level]
-            if level is UrgencyLevel.HIGH and p_critical >= MODEL_CRITICAL_MIN:
+            raise_high = self._high_rule_min < 1.0 and p_critical >= self._high_rule_min
+            if level is UrgencyLevel.HIGH and raise_high:
                 # A high rule sets a floor, not a ceiling: a fraud read as a wrong charge, or a
                 # legal threat read as repeated contact, is raised when the model is as sure as
-                # it must be to raise a message no rule caught.
+                # it must be to raise a message no rule caught (the default bar).
                 model = _MODEL_REASON[lang].format(p=p_critical)
                 return _ruled(top, expected, level=UrgencyLevel.CRITICAL, also=model)
             return _ruled(top, expected)

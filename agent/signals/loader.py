@@ -38,6 +38,7 @@ def build_analyzer(settings: Settings, intents: IntentSource | None) -> Analyzer
         faq_min_confidence=settings.faq_min_confidence,
         person_requests=load_person_requests(settings.person_requests_path),
         guarded_critical_min=settings.signals_guarded_critical_min,
+        high_rule_critical_min=settings.signals_high_rule_critical_min,
     )
 
 

@@ -6,7 +6,12 @@ import pytest
 from pydantic import ValidationError
 
 from agent.settings import Settings
-from agent.signals.analyzer import GUARDED_CRITICAL_MIN, MODEL_CRITICAL_MIN, Analyzer
+from agent.signals.analyzer import (
+    GUARDED_CRITICAL_MIN,
+    HIGH_RULE_CRITICAL_MIN,
+    MODEL_CRITICAL_MIN,
+    Analyzer,
+)
 from agent.signals.rules import RuleHit, load_rules, match_rules, read_rules
 from agent.signals.types import UrgencyLevel
 from tests.conftest import make_settings
@@ -42,13 +47,18 @@ class FixedModel:
         return [{"sentiment": neutral, "urgency": dict(self.urgency)} for _ in texts]
 
 
-def analyzer(critical: float, guarded_min: float = GUARDED_CRITICAL_MIN) -> Analyzer:
+def analyzer(
+    critical: float,
+    guarded_min: float = GUARDED_CRITICAL_MIN,
+    high_rule_min: float = HIGH_RULE_CRITICAL_MIN,
+) -> Analyzer:
     return Analyzer(
         model=FixedModel(critical),  # type: ignore[arg-type]  # duck-typed: only predict()
         rules=RULES,
         intents=None,
         faq_min_confidence=0.5,
         guarded_critical_min=guarded_min,
+        high_rule_critical_min=high_rule_min,
     )
 
 
@@ -95,16 +105,35 @@ async def test_a_bar_of_one_lets_every_guard_stand() -> None:
     assert urgency.level is not UrgencyLevel.CRITICAL
 
 
-def test_the_bar_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("variable", "field", "default"),
+    [
+        (
+            "AGENT_SIGNALS_GUARDED_CRITICAL_MIN",
+            "signals_guarded_critical_min",
+            GUARDED_CRITICAL_MIN,
+        ),
+        # Where a high rule fired (tests/unit/test_model_above_high_rule.py).
+        (
+            "AGENT_SIGNALS_HIGH_RULE_CRITICAL_MIN",
+            "signals_high_rule_critical_min",
+            HIGH_RULE_CRITICAL_MIN,
+        ),
+    ],
+)
+def test_the_bars_are_settings(
+    monkeypatch: pytest.MonkeyPatch, variable: str, field: str, default: float
+) -> None:
     def settings() -> Settings:
         return make_settings(database_url="sqlite://", redis_url="redis://unused")
 
-    assert settings().signals_guarded_critical_min == GUARDED_CRITICAL_MIN
-    monkeypatch.setenv("AGENT_SIGNALS_GUARDED_CRITICAL_MIN", "0.45")
-    assert settings().signals_guarded_critical_min == 0.45
-    monkeypatch.setenv("AGENT_SIGNALS_GUARDED_CRITICAL_MIN", "1.5")
-    with pytest.raises(ValidationError):
-        settings()
+    assert getattr(settings(), field) == default
+    monkeypatch.setenv(variable, "0.45")
+    assert getattr(settings(), field) == 0.45
+    for wrong in ("1.5", "-0.1"):
+        monkeypatch.setenv(variable, wrong)
+        with pytest.raises(ValidationError):
+            settings()
 
 
 async def test_an_unguarded_message_needs_the_models_own_bar() -> None:

@@ -1,10 +1,14 @@
 """A high rule sets a floor, not a ceiling: the learned model may still raise the message to
 critical, at the bar it needs to raise a message no rule caught."""
 
-from agent.signals.analyzer import MODEL_CRITICAL_MIN
+import pytest
+
+from agent.signals.analyzer import HIGH_RULE_CRITICAL_MIN, MODEL_CRITICAL_MIN
+from agent.signals.loader import build_analyzer
 from agent.signals.rules import match_rules
 from agent.signals.types import UrgencyLevel
-from tests.unit.test_guarded_urgency import RULES, analyzer
+from tests.conftest import make_settings
+from tests.unit.test_guarded_urgency import RULES, FixedModel, analyzer
 
 # A fraud that reads like a wrong charge; a legal threat that reads like repeated contact.
 CHARGE = "charged twice for one order and the card company told me to check with you first"
@@ -57,3 +61,29 @@ async def test_japanese_staff_read_the_models_reason_in_japanese() -> None:
     assert urgency.level is UrgencyLevel.CRITICAL
     assert urgency.reason_keys == ("wrong_charge", "model")
     assert "モデル判定、確度80%" in urgency.reasons[1]
+
+
+def test_the_default_bar_is_the_models_own() -> None:
+    assert HIGH_RULE_CRITICAL_MIN == MODEL_CRITICAL_MIN
+
+
+async def test_a_bar_of_one_lets_a_high_rule_cap_the_level() -> None:
+    urgency = (await analyzer(1.0, high_rule_min=1.0).judge(CHARGE)).signals.urgency
+    assert urgency.level is UrgencyLevel.HIGH
+    assert urgency.reason_keys == ("wrong_charge",)
+    raised = (await analyzer(0.5, high_rule_min=0.45).judge(CHARGE)).signals.urgency
+    assert raised.level is UrgencyLevel.CRITICAL
+
+
+async def test_the_app_builds_its_analyzer_with_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The model is 70% sure: above the default bar, below the brand's 0.8.
+    monkeypatch.setattr("agent.signals.loader.load_model", lambda settings: FixedModel(0.7))
+    default = make_settings(database_url="sqlite://", redis_url="redis://unused")
+    urgency = (await build_analyzer(default, intents=None).judge(CHARGE)).signals.urgency
+    assert urgency.level is UrgencyLevel.CRITICAL
+    monkeypatch.setenv("AGENT_SIGNALS_HIGH_RULE_CRITICAL_MIN", "0.8")
+    stricter = make_settings(database_url="sqlite://", redis_url="redis://unused")
+    urgency = (await build_analyzer(stricter, intents=None).judge(CHARGE)).signals.urgency
+    assert urgency.level is UrgencyLevel.HIGH
