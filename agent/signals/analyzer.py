@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from agent.settings import DEFAULT_GUARDED_CRITICAL_MIN as GUARDED_CRITICAL_MIN
@@ -191,7 +191,7 @@ class Analyzer:
         expected = sum(_LEVEL_FLOOR[UrgencyLevel(k)] * p for k, p in probs.items()) / 0.75
         p_critical = probs.get(UrgencyLevel.CRITICAL.value, 0.0)
         # Guarded critical rules matter only when the model leans that way enough to decide.
-        doubted = self._guarded_min < 1.0 and p_critical >= self._guarded_min
+        doubted = _reaches(p_critical, self._guarded_min)
         reading = read_rules(
             text,
             self._rules,
@@ -205,28 +205,33 @@ class Analyzer:
             return _ruled(reading.silenced, expected, note)
         if hits:
             level = hits[0].level
-            top = [h for h in hits if h.level is level]
-            raise_high = self._high_rule_min < 1.0 and p_critical >= self._high_rule_min
-            if level is UrgencyLevel.HIGH and raise_high:
+            ruled = _ruled([h for h in hits if h.level is level], expected)
+            if level is UrgencyLevel.HIGH and _reaches(p_critical, self._high_rule_min):
                 # A high rule sets a floor, not a ceiling: a fraud read as a wrong charge, or a
                 # legal threat read as repeated contact, is raised when the model is as sure as
-                # it must be to raise a message no rule caught (the default bar).
-                model = _MODEL_REASON[lang].format(p=p_critical)
-                return _ruled(top, expected, level=UrgencyLevel.CRITICAL, also=model)
-            return _ruled(top, expected)
+                # it must be to raise a message no rule caught (the default bar). The rule's
+                # reasons stay first, for the person and the routing; the level and its score
+                # are the model's.
+                model = _modelled(UrgencyLevel.CRITICAL, p_critical, expected, lang)
+                return replace(
+                    model,
+                    reasons=ruled.reasons + model.reasons,
+                    reason_keys=ruled.reason_keys + model.reason_keys,
+                )
+            return ruled
         for level, floor in (
             (UrgencyLevel.CRITICAL, MODEL_CRITICAL_MIN),
             (UrgencyLevel.HIGH, MODEL_HIGH_MIN),
         ):
             p = probs.get(level.value, 0.0)
             if p >= floor:
-                return Urgency(
-                    level=level,
-                    score=round(max(_LEVEL_FLOOR[level], min(1.0, expected)), 3),
-                    reasons=(_MODEL_REASON[lang].format(p=p),),
-                    reason_keys=("model",),
-                )
+                return _modelled(level, p, expected, lang)
         return Unsure(probs, expected)
+
+
+def _reaches(p: float, bar: float) -> bool:
+    """Whether the model is sure enough for a bar that a setting may move; 1 turns it off."""
+    return bar < 1.0 and p >= bar
 
 
 def _by_intent(unsure: Unsure, intent: Intent | None, *, asked: bool) -> Urgency:
@@ -243,30 +248,24 @@ def _by_intent(unsure: Unsure, intent: Intent | None, *, asked: bool) -> Urgency
     return Urgency(level=level, score=round(min(unsure.expected, 0.49), 3))
 
 
-def _ruled(
-    top: Sequence[RuleHit],
-    expected: float,
-    note: str = "",
-    *,
-    level: UrgencyLevel | None = None,
-    also: str | None = None,
-) -> Urgency:
-    """The urgency the rules' hits give (`level`: the model raised it, saying why in `also`)."""
-    level = level or top[0].level
-    reasons = [f"{h.explanation} (“{h.matched.strip()}”){note}" for h in top]
-    keys = [h.reason for h in top]
-    # A rule's level scores above the model's own at the same level; a level the model raised
-    # scores as the model's reading does.
-    floor = _LEVEL_FLOOR[level] + 0.2
-    if also is not None:
-        reasons.append(also)
-        keys.append("model")
-        floor = _LEVEL_FLOOR[level]
+def _modelled(level: UrgencyLevel, p: float, expected: float, lang: str) -> Urgency:
+    """The level the learned model gives, with its certainty as the reason."""
     return Urgency(
         level=level,
-        score=round(max(floor, min(1.0, expected)), 3),
-        reasons=tuple(reasons),
-        reason_keys=tuple(keys),
+        score=round(max(_LEVEL_FLOOR[level], min(1.0, expected)), 3),
+        reasons=(_MODEL_REASON[lang].format(p=p),),
+        reason_keys=("model",),
+    )
+
+
+def _ruled(top: Sequence[RuleHit], expected: float, note: str = "") -> Urgency:
+    # A rule's level scores above the model's own reading of the same level.
+    level = top[0].level
+    return Urgency(
+        level=level,
+        score=round(max(_LEVEL_FLOOR[level] + 0.2, min(1.0, expected)), 3),
+        reasons=tuple(f"{h.explanation} (“{h.matched.strip()}”){note}" for h in top),
+        reason_keys=tuple(h.reason for h in top),
     )
 
 
