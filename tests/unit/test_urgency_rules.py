@@ -291,3 +291,75 @@ def test_a_rules_edit_lists_the_texts_whose_level_it_changes(tmp_path: Path) -> 
         LevelChange("your press release was cute", "critical", "not urgent"),
         LevelChange("send me your press kit please", "critical", "not urgent"),
     ]
+
+
+def _language(text: str) -> str:
+    return "ja" if any(ord(char) > 0x3000 for char in text) else "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What a doctor said about labels, glass from a parcel's broken bottle, good news
+        # said with a negation, a worry before it happens.
+        "is this ok while pregnant? my doctor said to check the ingredients",
+        "the bottle was smashed, glass all over the box. can i get a new one?",
+        "全然ヒリヒリしなくて感動しました！",
+        "開封後カビとか生えないか心配です",
+        # Jokes, jobs and a shop's legal page.
+        "i could sue you for making me look 10 years younger 😂",
+        "訴えたいくらい良い化粧水ｗ",
+        "I'm a lawyer and I'd like to order 5 gift sets for the office",
+        "法律事務所で働いてて、事務所のみんなにお歳暮を贈りたいです",
+        "特定商取引法に基づく表記はどこで見られますか？",
+        # A scare already cleared up, sympathy about fakes, a customer writing again.
+        "thought someone got into my account but turns out it was my sister lol",
+        "偽アカとか大変そうですね、応援してます！",
+        "this is the third time i'm writing about my refund, please reply",
+        # The twelfth round's new patterns next to ordinary messages that share their words.
+        "公式っぽいLINEスタンプ出してほしい",
+        "公式みたいなラインナップでプチプラ版があったら嬉しい",
+        "thanks for the reply, i'll include a photo of the damaged box below",
+        "my son is 4 and had a powdered donut, his mouth was all white lol",
+        "payment declined on my card twice, i've never shopped with you before. do you take paypal",
+        "パスワードリセットのメールが届いたけど、まだ変えてないです。リンクって何時間有効ですか？",
+    ],
+)
+def test_look_alikes_of_the_twelfth_round_are_not_critical(text: str) -> None:
+    assert top(text, _language(text))[1] is not UrgencyLevel.CRITICAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Each guard of the twelfth round next to a real report that shares its words.
+        "glass shards all over the box and i found a bit in the cream jar too. i already used some",
+        "カビ生えないか気になって蓋開けてみたら、中に黒い点々が…もう2週間顔に塗ってます",
+        "I thought someone got into my account, turns out they did. there's an order to Leeds",
+        "特商法の表記がどこにもないショップで公式って書いてあったのに、もう連絡つかない",
+        "gonna sue you for making me look pretty in your ad lol, i never gave permission",
+        "I'm a solicitor and I'd like to get this resolved before I take it further",
+        "my derm told me to check the ingredients, she thinks your cream is why my face is swollen",
+    ],
+)
+def test_the_twelfth_rounds_guards_leave_real_reports_critical(text: str) -> None:
+    assert top(text, _language(text))[1] is UrgencyLevel.CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # The guards above remove their own words only: the report beside them still fires.
+        ("my doctor said to check the ingredients and now my lips are swollen", "health_safety"),
+        ("bottle smashed, glass all over the box, and i cut my hand on it", "health_safety"),
+        ("ヒリヒリしなくて安心してたら翌朝顔が腫れてました", "health_safety"),
+        # New wordings.
+        ("if you'd like to give a statement we'll include it in full", "press"),
+        ("3 charges on my debit card from you and i've never ordered from you", "fraud"),
+        ("my 2yo got into the sunscreen, his mouth is all white", "child_ingestion"),
+        ("公式っぽいLINEから支払いエラーの連絡が来ました", "fraud"),
+        ("ﾊﾟｽﾜｰﾄﾞ変更完了ﾒｰﾙが来たけど変えてないです", "account_takeover"),
+    ],
+)
+def test_reports_of_the_twelfth_round_fire(text: str, reason: str) -> None:
+    assert top(text, _language(text)) == (reason, UrgencyLevel.CRITICAL)
