@@ -210,6 +210,8 @@ def test_good_news_and_fans_do_not_fire(text: str) -> None:
         ("the cap came off in the box and the toner leaked", "damaged_goods", UrgencyLevel.HIGH),
         ("解約したのに今月も請求されてる", "wrong_charge", UrgencyLevel.HIGH),
         ("届いたら箱が漏れたクリームでベタベタでした", "damaged_goods", UrgencyLevel.HIGH),
+        ("2週間経つのにまだ届いてないです", "missing_goods", UrgencyLevel.HIGH),
+        ("クーポン適用されてなくて定価で決済されました", "wrong_charge", UrgencyLevel.HIGH),
     ],
 )
 def test_reports_next_to_good_news_or_in_new_wordings_still_fire(
@@ -267,6 +269,9 @@ def test_mix_ups_and_reviews_are_high_not_critical(text: str, language: str, rea
         "my tiktok followers keep asking where i got my serum lol so i sent them your link",
         "does the free trial turn into a paid plan automatically?",
         "3ヶ月プランから1ヶ月プランに変更できますか？",
+        # A few days is an order-status question; a coupon not yet applied, a checkout one.
+        "注文から3日経ちましたがまだ届いてません、いつ頃届きますか？",
+        "クーポンが適用されないんですがどうすればいいですか？",
     ],
 )
 def test_greetings_questions_and_fans_stay_unflagged(text: str) -> None:
