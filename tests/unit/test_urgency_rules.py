@@ -298,10 +298,6 @@ def test_a_rules_edit_lists_the_texts_whose_level_it_changes(tmp_path: Path) -> 
     ]
 
 
-def _language(text: str) -> str:
-    return "ja" if any(ord(char) > 0x3000 for char in text) else "en"
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -331,7 +327,7 @@ def _language(text: str) -> str:
     ],
 )
 def test_look_alikes_of_the_twelfth_round_are_not_critical(text: str) -> None:
-    assert top(text, _language(text))[1] is not UrgencyLevel.CRITICAL
+    assert top(text)[1] is not UrgencyLevel.CRITICAL
 
 
 @pytest.mark.parametrize(
@@ -348,7 +344,7 @@ def test_look_alikes_of_the_twelfth_round_are_not_critical(text: str) -> None:
     ],
 )
 def test_the_twelfth_rounds_guards_leave_real_reports_critical(text: str) -> None:
-    assert top(text, _language(text))[1] is UrgencyLevel.CRITICAL
+    assert top(text)[1] is UrgencyLevel.CRITICAL
 
 
 @pytest.mark.parametrize(
@@ -367,4 +363,4 @@ def test_the_twelfth_rounds_guards_leave_real_reports_critical(text: str) -> Non
     ],
 )
 def test_reports_of_the_twelfth_round_fire(text: str, reason: str) -> None:
-    assert top(text, _language(text)) == (reason, UrgencyLevel.CRITICAL)
+    assert top(text) == (reason, UrgencyLevel.CRITICAL)
